@@ -34,8 +34,8 @@ enum aead_backend {
 
 struct aead_key {
 	enum aead_backend backend;
-	void *evp_ctx;			/* OpenSSL: pre-keyed EVP_CIPHER_CTX */
-	uint8_t key[AEAD_KEY_BYTES];	/* libsodium: raw key */
+	void *evp_ctx;		     /* OpenSSL: pre-keyed EVP_CIPHER_CTX */
+	uint8_t key[AEAD_KEY_BYTES]; /* libsodium: raw key */
 };
 
 /* The backend AEAD_BACKEND_DEFAULT resolves to. */
@@ -45,8 +45,10 @@ enum aead_backend aead_default_backend(void);
 const char *aead_backend_name(enum aead_backend b);
 
 /*
- * Expands `key` for `backend`. Returns 0, or -ENOMEM if OpenSSL could not
- * allocate its context. The caller wipes its own copy of `key`.
+ * Expands `key` for `backend`. Returns 0, -ENOMEM if OpenSSL could not
+ * allocate or key its context, or -EINVAL for an unknown backend. On error
+ * `k` is left zeroed (aead_key_fini() is still safe). The caller wipes its
+ * own copy of `key`.
  */
 int aead_key_init(struct aead_key *k, const uint8_t key[AEAD_KEY_BYTES], enum aead_backend backend);
 
@@ -64,17 +66,52 @@ int aead_seal(struct aead_key *k, const uint8_t nonce[AEAD_NONCE_BYTES], const u
 /*
  * Verifies and decrypts ct[0 .. ct_len) (ciphertext || tag) into
  * out[0 .. ct_len-16). `out` may equal `ct`. Returns true only if the tag
- * verified; on false `out` holds no plaintext (it is zeroed).
+ * verified; on false `out` holds no plaintext (it is zeroed), and a
+ * ct_len below 16 fails without touching `out`.
+ *
+ * Note: opening in place and failing zeroes the ciphertext too, so a caller
+ * that retries with a previous key (rekey grace, WIRE.md §12.2) must open
+ * out of place, or keep a copy, for the first attempt.
  */
 bool aead_open(struct aead_key *k, const uint8_t nonce[AEAD_NONCE_BYTES], const uint8_t *aad,
 	       size_t aad_len, const uint8_t *ct, size_t ct_len, uint8_t *out);
 
-/* One-shot forms for the handshake path: expand, seal/open, wipe. */
+/*
+ * One-shot forms for the handshake path: expand, seal/open, wipe. They
+ * always use libsodium, which needs no allocation, so they cannot fail for
+ * want of memory; the handshake path is not throughput-bound.
+ */
 int aead_seal_once(const uint8_t key[AEAD_KEY_BYTES], const uint8_t nonce[AEAD_NONCE_BYTES],
 		   const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t pt_len,
 		   uint8_t *out);
 bool aead_open_once(const uint8_t key[AEAD_KEY_BYTES], const uint8_t nonce[AEAD_NONCE_BYTES],
 		    const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
 		    uint8_t *out);
+
+/*
+ * Inside crypto/ only: the backend entry points behind the calls above
+ * (aead_openssl.c, aead_sodium.c) and the hook backend_init() calls. Same
+ * buffer contracts as aead_seal() / aead_open(), but aead.c has already
+ * checked the lengths (ct_len >= 16, everything <= INT_MAX) and it, not the
+ * backend, zeroes `out` after a failed open.
+ */
+
+/* Reads DRIFT_AEAD once. Returns 0, or -EINVAL if it names no backend. */
+int aead_init_default(void);
+
+/* A new EVP_CIPHER_CTX keyed for ChaCha20-Poly1305, or NULL. */
+void *aead_openssl_new(const uint8_t key[AEAD_KEY_BYTES]);
+void aead_openssl_free(void *evp_ctx);
+int aead_openssl_seal(void *evp_ctx, const uint8_t nonce[AEAD_NONCE_BYTES], const uint8_t *aad,
+		      size_t aad_len, const uint8_t *pt, size_t pt_len, uint8_t *out);
+bool aead_openssl_open(void *evp_ctx, const uint8_t nonce[AEAD_NONCE_BYTES], const uint8_t *aad,
+		       size_t aad_len, const uint8_t *ct, size_t ct_len, uint8_t *out);
+
+int aead_sodium_seal(const uint8_t key[AEAD_KEY_BYTES], const uint8_t nonce[AEAD_NONCE_BYTES],
+		     const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t pt_len,
+		     uint8_t *out);
+bool aead_sodium_open(const uint8_t key[AEAD_KEY_BYTES], const uint8_t nonce[AEAD_NONCE_BYTES],
+		      const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
+		      uint8_t *out);
 
 #endif

@@ -8,7 +8,9 @@
 
 /*
  * Initialises libsodium and OpenSSL and picks the AEAD backend. Idempotent
- * and thread-safe. Returns 0, or -EIO if a library failed to initialise.
+ * and thread-safe: the work runs once and every call returns its result.
+ * Returns 0, -EIO if a library failed to initialise, or -EINVAL if the
+ * DRIFT_AEAD environment variable is set to neither "openssl" nor "sodium".
  */
 int backend_init(void);
 

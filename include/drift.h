@@ -69,6 +69,123 @@ enum DriftResult drift_identity_peer_id(const struct DriftIdentity *id, uint8_t 
 /* Wipes the secret and frees the identity. NULL is a no-op. */
 void drift_identity_free(struct DriftIdentity *id);
 
+/* ------------------------------------------------------------------------
+ * Transports and messages.
+ *
+ * A transport is one UDP socket (IPv4 or IPv6), one DRIFT node identity,
+ * its peer table and session engine, and one background I/O thread (an
+ * io_uring loop) that receives, answers handshakes and runs timers.
+ *
+ * Threads: every drift_transport_* call may be made from any thread, also
+ * concurrently; the calls serialise on an internal lock. drift_transport_free
+ * must not race with any other call on the same transport. A message handle
+ * belongs to the thread that received it until drift_message_free.
+ */
+
+/* A received, decrypted DATA payload. Opaque. */
+struct DriftMessage;
+
+/* A bound transport. Opaque. */
+struct DriftTransport;
+
+/*
+ * Binds a UDP socket at `addr` ("0.0.0.0:9000", "127.0.0.1:0", "[::]:0")
+ * and starts the transport. Takes ownership of `identity` in every case,
+ * failure included: do not free it afterwards. DRIFT_ERR_INVALID_ADDR for
+ * an unparsable address, DRIFT_ERR_IO when the socket cannot be bound
+ * (for example the port is in use).
+ */
+enum DriftResult drift_transport_bind(const char *addr, struct DriftIdentity *identity,
+				      struct DriftTransport **out);
+
+/*
+ * Registers a peer by its 32-byte public key. `initiator` = 1: we send the
+ * HELLO when there is data for it; 0: we wait for its HELLO. A responder
+ * may pass "0.0.0.0:0" and learn the address from the first HELLO. The
+ * 8-byte peer id is written to `out_pid`.
+ */
+enum DriftResult drift_transport_add_peer(struct DriftTransport *transport,
+					  const uint8_t *peer_pub, const char *addr,
+					  int initiator, uint8_t *out_pid);
+
+/*
+ * Sends one payload (at most 1348 bytes) to a peer, queueing it and
+ * handshaking first if needed. `deadline_ms` = 0: no deadline;
+ * `coalesce_group` = 0: no coalescing (both 0 allow the 7-byte short
+ * header). DRIFT_ERR_QUEUE_FULL when 256 payloads already wait for a
+ * handshake; DRIFT_ERR_HANDSHAKE_EXHAUSTED once after a handshake gave up.
+ */
+enum DriftResult drift_transport_send_data(struct DriftTransport *transport,
+					   const uint8_t *peer_id, const uint8_t *payload,
+					   uintptr_t payload_len, uint16_t deadline_ms,
+					   uint32_t coalesce_group);
+
+/*
+ * Waits up to `timeout_ms` (0 = forever) for the next received message.
+ * On timeout returns DRIFT_ERR_TIMEOUT and sets *out_msg to NULL.
+ */
+enum DriftResult drift_transport_recv(struct DriftTransport *transport, uint64_t timeout_ms,
+				      struct DriftMessage **out_msg);
+
+/* Handshakes and resumptions completed so far (an atomic read, no lock). */
+uint64_t drift_transport_handshakes_completed(const struct DriftTransport *transport);
+
+/*
+ * The bound address as text ("127.0.0.1:54321"), NUL-terminated; 64 bytes
+ * always suffice. On error the buffer holds the empty string.
+ */
+enum DriftResult drift_transport_local_addr(const struct DriftTransport *transport, char *out_buf,
+					    uintptr_t buf_len);
+
+/* Stops the I/O thread, wipes every key and frees the transport. NULL is a no-op. */
+void drift_transport_free(struct DriftTransport *transport);
+
+uintptr_t drift_message_payload_len(const struct DriftMessage *msg);
+
+/* The payload bytes, valid until drift_message_free(msg). */
+const uint8_t *drift_message_payload(const struct DriftMessage *msg);
+
+/* Writes the sender's 8-byte peer id to `out`. */
+enum DriftResult drift_message_peer_id(const struct DriftMessage *msg, uint8_t *out);
+
+/* Wipes and frees a message. NULL is a no-op. */
+void drift_message_free(struct DriftMessage *msg);
+
+/* ------------------------------------------------------------------------
+ * drift-c extensions (not in DRIFT's C ABI).
+ */
+
+/* Per-peer state for tools (`drift show`, `drift ping`). */
+struct DriftPeerStats {
+	bool is_established;
+	bool is_resumable;	/* a resumption ticket is held for this peer */
+	bool uses_short_header; /* established with connection ids */
+	uint32_t srtt_us;	/* smoothed RTT, UINT32_MAX before the first sample */
+	uint64_t tx_packets, rx_packets, tx_bytes, rx_bytes;
+	char endpoint[64]; /* current peer address as text */
+};
+
+/* Accept HELLOs from identities that were never registered (a server). */
+enum DriftResult drift_transport_set_accept_any(struct DriftTransport *transport,
+						bool accept_any);
+
+/*
+ * Handshakes (or resumes, with a ticket) with an initiator peer and waits
+ * up to `timeout_ms` for the session. DRIFT_ERR_TIMEOUT when no answer came.
+ */
+enum DriftResult drift_transport_connect(struct DriftTransport *transport, const uint8_t *peer_id,
+					 uint64_t timeout_ms);
+
+/* Sends CLOSE and forgets the session; a later send resumes or handshakes anew. */
+enum DriftResult drift_transport_close_peer(struct DriftTransport *transport,
+					    const uint8_t *peer_id);
+
+/* Starts a new key epoch with the peer now (otherwise automatic before 2^31 packets). */
+enum DriftResult drift_transport_rekey(struct DriftTransport *transport, const uint8_t *peer_id);
+
+enum DriftResult drift_transport_peer_stats(const struct DriftTransport *transport,
+					    const uint8_t *peer_id, struct DriftPeerStats *out);
+
 #ifdef __cplusplus
 }
 #endif

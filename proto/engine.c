@@ -393,6 +393,26 @@ int engine_send_data(struct engine *e, uint64_t now_ms, const uint8_t id[WIRE_PE
 		return p_ ? call : -ENOENT;                                                        \
 	} while (0)
 
+static int connect_peer(struct engine *e, struct peer *p)
+{
+	if (p->state != PEER_PENDING)
+		return 0;
+	if (!p->is_initiator)
+		return -ENOTCONN;
+	p->is_hs_exhausted = false;
+	return handshake_start(e, p, e->now_ms);
+}
+
+int engine_connect(struct engine *e, uint64_t now_ms, const uint8_t id[WIRE_PEER_ID_BYTES])
+{
+	WITH_PEER(e, id, now_ms, connect_peer(e, p_));
+}
+
+void engine_set_accept_any_peer(struct engine *e, bool accept_any)
+{
+	e->cfg.accept_any_peer = accept_any;
+}
+
 int engine_rekey(struct engine *e, uint64_t now_ms, const uint8_t id[WIRE_PEER_ID_BYTES])
 {
 	WITH_PEER(e, id, now_ms, control_rekey(e, p_, e->now_ms));
@@ -448,6 +468,7 @@ int engine_peer_info(const struct engine *e, const uint8_t id[WIRE_PEER_ID_BYTES
 	out->rx_bytes = p->rx_bytes;
 	out->tx_bytes = p->tx_bytes;
 	out->last_handshake_ms = p->last_handshake_ms;
+	out->is_hs_exhausted = p->is_hs_exhausted;
 	return 0;
 }
 

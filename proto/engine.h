@@ -128,6 +128,7 @@ struct engine_peer_info {
 	bool has_short_header; /* a tx CID is known */
 	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
 	uint64_t last_handshake_ms;
+	bool is_hs_exhausted; /* the last handshake ran out of retries */
 };
 
 /* Defaults as WIRE.md §23 lists them. */
@@ -172,6 +173,16 @@ void engine_on_timer(struct engine *e, uint64_t now_ms);
 
 /* The earliest time engine_on_timer() has work, or UINT64_MAX. */
 uint64_t engine_next_deadline(const struct engine *e);
+
+/*
+ * Starts a handshake (or a resumption, with a live ticket) to an initiator
+ * peer that has no session. Returns 0 (also when one is already under way
+ * or done), -ENOENT, -ENOTCONN for a responder-only peer.
+ */
+int engine_connect(struct engine *e, uint64_t now_ms, const uint8_t id[WIRE_PEER_ID_BYTES]);
+
+/* Turns accepting HELLOs from unregistered identities on or off. */
+void engine_set_accept_any_peer(struct engine *e, bool accept_any);
 
 /* Application-initiated control (each returns 0 or a negative errno). */
 int engine_rekey(struct engine *e, uint64_t now_ms, const uint8_t id[WIRE_PEER_ID_BYTES]);
