@@ -306,9 +306,8 @@ enum DriftResult drift_transport_bind(const char *addr, struct DriftIdentity *id
 	return DRIFT_OK;
 }
 
-enum DriftResult drift_transport_add_peer(struct DriftTransport *transport,
-					  const uint8_t *peer_pub, const char *addr,
-					  int initiator, uint8_t *out_pid)
+enum DriftResult drift_transport_add_peer(struct DriftTransport *transport, const uint8_t *peer_pub,
+					  const char *addr, int initiator, uint8_t *out_pid)
 {
 	struct net_addr a;
 	int rc;
@@ -323,10 +322,9 @@ enum DriftResult drift_transport_add_peer(struct DriftTransport *transport,
 	return result_of(rc);
 }
 
-enum DriftResult drift_transport_send_data(struct DriftTransport *transport,
-					   const uint8_t *peer_id, const uint8_t *payload,
-					   uintptr_t payload_len, uint16_t deadline_ms,
-					   uint32_t coalesce_group)
+enum DriftResult drift_transport_send_data(struct DriftTransport *transport, const uint8_t *peer_id,
+					   const uint8_t *payload, uintptr_t payload_len,
+					   uint16_t deadline_ms, uint32_t coalesce_group)
 {
 	int rc;
 
@@ -370,7 +368,7 @@ enum DriftResult drift_transport_recv(struct DriftTransport *transport, uint64_t
 	pthread_mutex_lock(&transport->lock);
 	while (!transport->q_head) {
 		int rc = timeout_ms ? pthread_cond_timedwait(&transport->readable, &transport->lock,
-							    &until)
+							     &until)
 				    : pthread_cond_wait(&transport->readable, &transport->lock);
 
 		if (rc == ETIMEDOUT && !transport->q_head) {
@@ -474,6 +472,18 @@ enum DriftResult drift_transport_set_accept_any(struct DriftTransport *transport
 	return DRIFT_OK;
 }
 
+enum DriftResult drift_transport_set_cookies(struct DriftTransport *transport, bool always,
+					     uint32_t threshold)
+{
+	if (!transport)
+		return DRIFT_ERR_INVALID_ARGUMENT;
+	pthread_mutex_lock(&transport->lock);
+	engine_set_cookies(transport->e, always, threshold);
+	finish_app_call(transport);
+	pthread_mutex_unlock(&transport->lock);
+	return DRIFT_OK;
+}
+
 enum DriftResult drift_transport_connect(struct DriftTransport *transport, const uint8_t *peer_id,
 					 uint64_t timeout_ms)
 {
@@ -558,6 +568,7 @@ enum DriftResult drift_transport_peer_stats(const struct DriftTransport *transpo
 	out->is_established = info.state == PEER_ESTABLISHED;
 	out->is_resumable = info.has_ticket;
 	out->uses_short_header = info.has_short_header;
+	out->was_resumed = info.is_resumed;
 	out->srtt_us = info.srtt_us;
 	out->tx_packets = info.tx_packets;
 	out->rx_packets = info.rx_packets;

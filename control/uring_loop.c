@@ -138,8 +138,7 @@ void uring_loop_fini(struct uring_loop *l)
 	memset(l, 0, sizeof(*l));
 }
 
-int uring_loop_send(struct uring_loop *l, const struct net_addr *to, const uint8_t *buf,
-		    size_t len)
+int uring_loop_send(struct uring_loop *l, const struct net_addr *to, const uint8_t *buf, size_t len)
 {
 	struct sockaddr_storage ss;
 	struct uring_tx_slot *s;
@@ -251,7 +250,8 @@ int uring_loop_reap(struct uring_loop *l, uring_rx_fn fn, void *ctx, bool *woken
 	int datagrams = 0;
 
 	*woken = false;
-	io_uring_for_each_cqe(&l->ring, head, cqe) {
+	io_uring_for_each_cqe(&l->ring, head, cqe)
+	{
 		uint64_t tag = io_uring_cqe_get_data64(cqe);
 
 		seen++;

@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 
 enum uring_loop_size {
-	URING_RX_BUFS = 256,	 /* power of two: the provided-buffer ring */
+	URING_RX_BUFS = 256,	   /* power of two: the provided-buffer ring */
 	URING_RX_BUF_BYTES = 2048, /* recvmsg_out header + sockaddr + a 1400-byte datagram */
 	URING_TX_SLOTS = 512,
 	URING_ENTRIES = 1024,
@@ -55,8 +55,7 @@ struct uring_loop {
 	struct uring_loop_stats stats;
 };
 
-typedef void (*uring_rx_fn)(void *ctx, const uint8_t *buf, size_t len,
-			    const struct net_addr *from);
+typedef void (*uring_rx_fn)(void *ctx, const uint8_t *buf, size_t len, const struct net_addr *from);
 
 /* Sets up the ring, buffers and eventfd for socket `fd`. Returns 0 or -errno. */
 int uring_loop_init(struct uring_loop *l, int fd, int family);

@@ -44,6 +44,7 @@ int aead_init_default(void)
 {
 	const char *env = getenv("DRIFT_AEAD");
 
+	aead_openssl_prefetch(); /* provider loading happens here, not in a handshake */
 	if (!env || !*env)
 		return 0;
 	if (strcmp(env, "openssl") == 0)

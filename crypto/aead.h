@@ -100,6 +100,7 @@ bool aead_open_once(const uint8_t key[AEAD_KEY_BYTES], const uint8_t nonce[AEAD_
 int aead_init_default(void);
 
 /* A new EVP_CIPHER_CTX keyed for ChaCha20-Poly1305, or NULL. */
+void aead_openssl_prefetch(void);
 void *aead_openssl_new(const uint8_t key[AEAD_KEY_BYTES]);
 void aead_openssl_free(void *evp_ctx);
 int aead_openssl_seal(void *evp_ctx, const uint8_t nonce[AEAD_NONCE_BYTES], const uint8_t *aad,

@@ -11,15 +11,36 @@
 
 #include <errno.h>
 #include <openssl/evp.h>
+#include <pthread.h>
+
+/*
+ * Fetched once: the legacy EVP_chacha20_poly1305() getter makes OpenSSL 3
+ * look the algorithm up in its provider store on every key setup, and the
+ * first lookup loads the default provider (milliseconds), which would land
+ * on the first handshake.
+ */
+static EVP_CIPHER *chacha_cipher;
+static pthread_once_t chacha_once = PTHREAD_ONCE_INIT;
+
+static void fetch_cipher(void)
+{
+	chacha_cipher = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
+}
+
+void aead_openssl_prefetch(void)
+{
+	pthread_once(&chacha_once, fetch_cipher);
+}
 
 void *aead_openssl_new(const uint8_t key[AEAD_KEY_BYTES])
 {
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	EVP_CIPHER_CTX *ctx;
 
-	if (!ctx)
+	aead_openssl_prefetch();
+	if (!chacha_cipher || !(ctx = EVP_CIPHER_CTX_new()))
 		return NULL;
 	/* enc = 1 only to have a direction; every call re-selects it with its nonce. */
-	if (EVP_CipherInit_ex(ctx, EVP_chacha20_poly1305(), NULL, key, NULL, 1) != 1) {
+	if (EVP_CipherInit_ex(ctx, chacha_cipher, NULL, key, NULL, 1) != 1) {
 		EVP_CIPHER_CTX_free(ctx);
 		return NULL;
 	}

@@ -26,8 +26,8 @@ void xeddsa_sign_with_random(uint8_t sig[XEDDSA_SIG_BYTES], const uint8_t x25519
 			     const uint8_t *msg, size_t len,
 			     const uint8_t random[XEDDSA_RANDOM_BYTES]);
 
-void xeddsa_sign(uint8_t sig[XEDDSA_SIG_BYTES], const uint8_t x25519_secret[32],
-		 const uint8_t *msg, size_t len);
+void xeddsa_sign(uint8_t sig[XEDDSA_SIG_BYTES], const uint8_t x25519_secret[32], const uint8_t *msg,
+		 size_t len);
 
 /* True if `sig` is a valid XEdDSA signature of `msg` by `x25519_pub`. */
 bool xeddsa_verify(const uint8_t sig[XEDDSA_SIG_BYTES], const uint8_t x25519_pub[32],

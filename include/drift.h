@@ -104,9 +104,8 @@ enum DriftResult drift_transport_bind(const char *addr, struct DriftIdentity *id
  * may pass "0.0.0.0:0" and learn the address from the first HELLO. The
  * 8-byte peer id is written to `out_pid`.
  */
-enum DriftResult drift_transport_add_peer(struct DriftTransport *transport,
-					  const uint8_t *peer_pub, const char *addr,
-					  int initiator, uint8_t *out_pid);
+enum DriftResult drift_transport_add_peer(struct DriftTransport *transport, const uint8_t *peer_pub,
+					  const char *addr, int initiator, uint8_t *out_pid);
 
 /*
  * Sends one payload (at most 1348 bytes) to a peer, queueing it and
@@ -115,10 +114,9 @@ enum DriftResult drift_transport_add_peer(struct DriftTransport *transport,
  * header). DRIFT_ERR_QUEUE_FULL when 256 payloads already wait for a
  * handshake; DRIFT_ERR_HANDSHAKE_EXHAUSTED once after a handshake gave up.
  */
-enum DriftResult drift_transport_send_data(struct DriftTransport *transport,
-					   const uint8_t *peer_id, const uint8_t *payload,
-					   uintptr_t payload_len, uint16_t deadline_ms,
-					   uint32_t coalesce_group);
+enum DriftResult drift_transport_send_data(struct DriftTransport *transport, const uint8_t *peer_id,
+					   const uint8_t *payload, uintptr_t payload_len,
+					   uint16_t deadline_ms, uint32_t coalesce_group);
 
 /*
  * Waits up to `timeout_ms` (0 = forever) for the next received message.
@@ -160,14 +158,22 @@ struct DriftPeerStats {
 	bool is_established;
 	bool is_resumable;	/* a resumption ticket is held for this peer */
 	bool uses_short_header; /* established with connection ids */
+	bool was_resumed;	/* the session was resumed from a ticket (1-RTT) */
 	uint32_t srtt_us;	/* smoothed RTT, UINT32_MAX before the first sample */
 	uint64_t tx_packets, rx_packets, tx_bytes, rx_bytes;
 	char endpoint[64]; /* current peer address as text */
 };
 
 /* Accept HELLOs from identities that were never registered (a server). */
-enum DriftResult drift_transport_set_accept_any(struct DriftTransport *transport,
-						bool accept_any);
+enum DriftResult drift_transport_set_accept_any(struct DriftTransport *transport, bool accept_any);
+
+/*
+ * DoS cookies (WIRE.md §10): with `always`, every HELLO must echo a cookie
+ * from a CHALLENGE first; otherwise cookies start once `threshold`
+ * handshakes are half-open (UINT32_MAX: never, the default).
+ */
+enum DriftResult drift_transport_set_cookies(struct DriftTransport *transport, bool always,
+					     uint32_t threshold);
 
 /*
  * Handshakes (or resumes, with a ticket) with an initiator peer and waits

@@ -83,8 +83,7 @@ int control_rekey(struct engine *e, struct peer *p, uint64_t now_ms)
 	return rc;
 }
 
-static void on_rekey_request(struct engine *e, struct peer *p, uint64_t now_ms,
-			     const uint8_t *salt)
+static void on_rekey_request(struct engine *e, struct peer *p, uint64_t now_ms, const uint8_t *salt)
 {
 	uint8_t key[WIRE_KEY_BYTES];
 
@@ -180,8 +179,8 @@ void control_on_new_source(struct engine *e, struct peer *p, uint64_t now_ms,
 	start_probe(e, p, now_ms, from, false, rx_len);
 }
 
-static void on_path_response(struct engine *e, struct peer *p, uint64_t now_ms,
-			     const uint8_t *pt, const struct net_addr *from)
+static void on_path_response(struct engine *e, struct peer *p, uint64_t now_ms, const uint8_t *pt,
+			     const struct net_addr *from)
 {
 	struct path_probe *pr = &p->probe;
 
@@ -271,7 +270,8 @@ void control_on_sealed(struct engine *e, uint64_t now_ms, const struct long_head
 		send_sealed(e, p, now_ms, WIRE_TYPE_PONG, pt, WIRE_PING_NONCE_BYTES, from);
 		break;
 	case WIRE_TYPE_PONG:
-		if (p->is_ping_outstanding && secret_equal(pt, p->ping_nonce, WIRE_PING_NONCE_BYTES)) {
+		if (p->is_ping_outstanding &&
+		    secret_equal(pt, p->ping_nonce, WIRE_PING_NONCE_BYTES)) {
 			p->is_ping_outstanding = false;
 			rtt_sample(&p->rtt, (now_ms - p->ping_sent_ms) * 1000);
 		}

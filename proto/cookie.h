@@ -31,10 +31,10 @@ struct cookie_input {
 /* Graded outcome of checking a HELLO's cookie (STYLE.md §5). */
 enum cookie_verdict {
 	COOKIE_VALID,
-	COOKIE_MISSING,	  /* body shorter than 104 bytes */
-	COOKIE_EXPIRED,	  /* older than the max age */
-	COOKIE_FUTURE,	  /* timestamp ahead of our clock (WIRE.md §24 Q9) */
-	COOKIE_BAD_MAC,	  /* matches neither the current nor the previous secret */
+	COOKIE_MISSING, /* body shorter than 104 bytes */
+	COOKIE_EXPIRED, /* older than the max age */
+	COOKIE_FUTURE,	/* timestamp ahead of our clock (WIRE.md §24 Q9) */
+	COOKIE_BAD_MAC, /* matches neither the current nor the previous secret */
 };
 
 /* mac = SipHash-1-3-128(secret[0..16], "drift-dos-cookie-v1" || addr || fields || ts BE). */

@@ -74,8 +74,8 @@ static int send_long(struct engine *e, struct peer *p, uint64_t now_ms, const ui
 	return seal_and_send(e, p, &h, payload, len, NULL);
 }
 
-int data_send(struct engine *e, struct peer *p, uint64_t now_ms, const uint8_t *payload,
-	      size_t len, uint16_t deadline_ms, uint32_t supersedes, bool force_long)
+int data_send(struct engine *e, struct peer *p, uint64_t now_ms, const uint8_t *payload, size_t len,
+	      uint16_t deadline_ms, uint32_t supersedes, bool force_long)
 {
 	size_t wire_len = WIRE_LONG_HDR_BYTES + len + WIRE_TAG_BYTES;
 	int rc;
@@ -229,8 +229,8 @@ static bool open_short(struct key_epoch *k, const uint8_t *pkt, size_t len, uint
 }
 
 /* Tries one CID entry; true if it authenticated the packet. */
-static bool try_link(uint64_t now_ms, struct cid_link *l, const uint8_t *pkt,
-		     size_t len, uint32_t seq, uint8_t *pt, bool *saw_replay)
+static bool try_link(uint64_t now_ms, struct cid_link *l, const uint8_t *pkt, size_t len,
+		     uint32_t seq, uint8_t *pt, bool *saw_replay)
 {
 	struct key_epoch *k = l->epoch;
 	struct peer *p = l->peer;

@@ -385,12 +385,12 @@ int engine_send_data(struct engine *e, uint64_t now_ms, const uint8_t id[WIRE_PE
 	return data_send(e, p, e->now_ms, payload, len, deadline_ms, supersedes, false);
 }
 
-#define WITH_PEER(e, id, now_ms, call)                                                             \
-	do {                                                                                       \
-		struct peer *p_ = peer_find((e), (id));                                            \
-		if ((now_ms) > (e)->now_ms)                                                        \
-			(e)->now_ms = (now_ms);                                                    \
-		return p_ ? call : -ENOENT;                                                        \
+#define WITH_PEER(e, id, now_ms, call)                  \
+	do {                                            \
+		struct peer *p_ = peer_find((e), (id)); \
+		if ((now_ms) > (e)->now_ms)             \
+			(e)->now_ms = (now_ms);         \
+		return p_ ? call : -ENOENT;             \
 	} while (0)
 
 static int connect_peer(struct engine *e, struct peer *p)
@@ -411,6 +411,14 @@ int engine_connect(struct engine *e, uint64_t now_ms, const uint8_t id[WIRE_PEER
 void engine_set_accept_any_peer(struct engine *e, bool accept_any)
 {
 	e->cfg.accept_any_peer = accept_any;
+}
+
+void engine_set_cookies(struct engine *e, bool always, uint32_t threshold)
+{
+	e->cfg.cookie_always = always;
+	e->cfg.cookie_threshold = threshold;
+	e->cookies.rotated_ms = e->now_ms;
+	engine_schedule(e, e->now_ms + e->cfg.cookie_rotate_ms);
 }
 
 int engine_rekey(struct engine *e, uint64_t now_ms, const uint8_t id[WIRE_PEER_ID_BYTES])
@@ -456,7 +464,7 @@ int engine_peer_info(const struct engine *e, const uint8_t id[WIRE_PEER_ID_BYTES
 	out->addr = p->addr;
 	out->is_initiator = p->is_initiator;
 	out->has_ticket = p->ticket.is_set;
-	out->srtt_us = !p->rtt.has_sample ? UINT32_MAX
+	out->srtt_us = !p->rtt.has_sample	     ? UINT32_MAX
 		       : p->rtt.srtt_us > UINT32_MAX ? UINT32_MAX
 						     : (uint32_t)p->rtt.srtt_us;
 	out->next_tx_seq = p->tx_seq;
@@ -469,6 +477,7 @@ int engine_peer_info(const struct engine *e, const uint8_t id[WIRE_PEER_ID_BYTES
 	out->tx_bytes = p->tx_bytes;
 	out->last_handshake_ms = p->last_handshake_ms;
 	out->is_hs_exhausted = p->is_hs_exhausted;
+	out->is_resumed = p->is_resumed;
 	return 0;
 }
 

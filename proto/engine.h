@@ -79,23 +79,23 @@ struct engine_config {
 
 /* Counted reasons for dropping a received datagram. */
 enum engine_drop {
-	DROP_MALFORMED,		/* header decode failed */
-	DROP_NOT_FOR_US,	/* dst_id is not ours */
-	DROP_MESH,		/* mesh forwarding or BEACON: not implemented by this node */
-	DROP_UNKNOWN_PEER,	/* src/body identity not registered and not accepted */
-	DROP_UNKNOWN_CID,	/* short header with a CID we do not hold */
-	DROP_NO_SESSION,	/* packet needs keys the peer does not have */
-	DROP_BAD_STATE,		/* valid packet for another handshake state */
-	DROP_AUTH,		/* tag did not verify / DH result all zero */
-	DROP_REPLAY,		/* replay window refused the seq */
-	DROP_DEADLINE,		/* deadline_ms expired */
-	DROP_SUPERSEDED,	/* an update newer in its coalescing group was delivered */
-	DROP_COOKIE,		/* cookie missing, stale, from the future, or wrong */
-	DROP_AMPLIFICATION,	/* reply withheld: 3x limit to an unvalidated address */
-	DROP_TICKET,		/* resumption ticket unknown, used, expired or mismatched */
-	DROP_PEER_LIMIT,	/* too many automatic peers */
-	DROP_PATH,		/* PATH_RESPONSE not matching a live probe */
-	DROP_HELLO_IGNORED,	/* dual initiation tie-break, or a replayed HELLO */
+	DROP_MALFORMED,	    /* header decode failed */
+	DROP_NOT_FOR_US,    /* dst_id is not ours */
+	DROP_MESH,	    /* mesh forwarding or BEACON: not implemented by this node */
+	DROP_UNKNOWN_PEER,  /* src/body identity not registered and not accepted */
+	DROP_UNKNOWN_CID,   /* short header with a CID we do not hold */
+	DROP_NO_SESSION,    /* packet needs keys the peer does not have */
+	DROP_BAD_STATE,	    /* valid packet for another handshake state */
+	DROP_AUTH,	    /* tag did not verify / DH result all zero */
+	DROP_REPLAY,	    /* replay window refused the seq */
+	DROP_DEADLINE,	    /* deadline_ms expired */
+	DROP_SUPERSEDED,    /* an update newer in its coalescing group was delivered */
+	DROP_COOKIE,	    /* cookie missing, stale, from the future, or wrong */
+	DROP_AMPLIFICATION, /* reply withheld: 3x limit to an unvalidated address */
+	DROP_TICKET,	    /* resumption ticket unknown, used, expired or mismatched */
+	DROP_PEER_LIMIT,    /* too many automatic peers */
+	DROP_PATH,	    /* PATH_RESPONSE not matching a live probe */
+	DROP_HELLO_IGNORED, /* dual initiation tie-break, or a replayed HELLO */
 	DROP_COUNT,
 };
 
@@ -111,9 +111,9 @@ struct engine_stats {
 };
 
 enum engine_peer_state {
-	PEER_PENDING,	     /* no keys */
-	PEER_AWAITING_ACK,   /* HELLO / RESUME_HELLO sent */
-	PEER_AWAITING_DATA,  /* responder: keys derived, first DATA not yet seen */
+	PEER_PENDING,	    /* no keys */
+	PEER_AWAITING_ACK,  /* HELLO / RESUME_HELLO sent */
+	PEER_AWAITING_DATA, /* responder: keys derived, first DATA not yet seen */
 	PEER_ESTABLISHED,
 };
 
@@ -129,6 +129,7 @@ struct engine_peer_info {
 	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
 	uint64_t last_handshake_ms;
 	bool is_hs_exhausted; /* the last handshake ran out of retries */
+	bool is_resumed;      /* the session was resumed from a ticket (1-RTT) */
 };
 
 /* Defaults as WIRE.md §23 lists them. */
@@ -183,6 +184,9 @@ int engine_connect(struct engine *e, uint64_t now_ms, const uint8_t id[WIRE_PEER
 
 /* Turns accepting HELLOs from unregistered identities on or off. */
 void engine_set_accept_any_peer(struct engine *e, bool accept_any);
+
+/* Cookie policy (WIRE.md §10.1): always, or once `threshold` peers await DATA. */
+void engine_set_cookies(struct engine *e, bool always, uint32_t threshold);
 
 /* Application-initiated control (each returns 0 or a negative errno). */
 int engine_rekey(struct engine *e, uint64_t now_ms, const uint8_t id[WIRE_PEER_ID_BYTES]);

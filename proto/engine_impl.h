@@ -43,8 +43,8 @@ struct key_epoch {
 	bool is_set;
 	uint8_t key[WIRE_KEY_BYTES]; /* raw K: tickets and rekey derive from it */
 	struct aead_key aead;
-	uint8_t tx_dir;		     /* enum wire_direction of our sends */
-	bool has_cids;		     /* false after a resumption with no prior CIDs */
+	uint8_t tx_dir; /* enum wire_direction of our sends */
+	bool has_cids;	/* false after a resumption with no prior CIDs */
 	uint16_t rx_cid, tx_cid;
 	struct replay_window replay; /* per epoch: old-key packets never disturb new (Q8) */
 	uint64_t installed_ms;
@@ -136,6 +136,7 @@ struct peer {
 	struct initiator_state ini;
 	struct responder_state resp;
 	bool is_hs_exhausted;
+	bool is_resumed; /* the current session came from a ticket */
 
 	struct queued_payload *queue_head, *queue_tail;
 	uint32_t queue_len;
@@ -167,6 +168,8 @@ struct ticket_entry {
 	uint8_t psk[WIRE_KEY_BYTES];
 	uint8_t client_pub[WIRE_KEY_BYTES];
 	uint64_t expiry_unix_ms;
+	bool has_cids; /* the session's CIDs, for a peer re-created from this ticket */
+	uint16_t rx_cid, tx_cid;
 };
 
 struct engine {
@@ -231,8 +234,8 @@ void header_for_peer(const struct engine *e, const struct peer *p, struct long_h
 struct key_epoch *tx_epoch(struct peer *p);
 int seal_and_send(struct engine *e, struct peer *p, struct long_header *h, const uint8_t *pt,
 		  size_t pt_len, const struct net_addr *to);
-int send_sealed(struct engine *e, struct peer *p, uint64_t now_ms, uint8_t type,
-		const uint8_t *pt, size_t pt_len, const struct net_addr *to);
+int send_sealed(struct engine *e, struct peer *p, uint64_t now_ms, uint8_t type, const uint8_t *pt,
+		size_t pt_len, const struct net_addr *to);
 bool open_long(struct key_epoch *k, const uint8_t *pkt, size_t len, uint8_t *pt);
 
 /* ---- handshake (handshake.c) */
@@ -263,8 +266,8 @@ void resume_on_ack(struct engine *e, uint64_t now_ms, const struct long_header *
 		   const uint8_t *pkt, size_t len);
 
 /* ---- DATA (data.c) */
-int data_send(struct engine *e, struct peer *p, uint64_t now_ms, const uint8_t *payload,
-	      size_t len, uint16_t deadline_ms, uint32_t supersedes, bool force_long);
+int data_send(struct engine *e, struct peer *p, uint64_t now_ms, const uint8_t *payload, size_t len,
+	      uint16_t deadline_ms, uint32_t supersedes, bool force_long);
 void data_flush_queue(struct engine *e, struct peer *p, uint64_t now_ms);
 void data_on_long(struct engine *e, uint64_t now_ms, const struct long_header *h,
 		  const uint8_t *pkt, size_t len, const struct net_addr *from);

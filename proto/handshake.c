@@ -111,8 +111,8 @@ void handshake_retransmit(struct engine *e, struct peer *p, uint64_t now_ms)
 
 static bool cookie_mode(const struct engine *e)
 {
-	return e->cfg.cookie_always ||
-	       (e->cfg.cookie_threshold != UINT32_MAX && e->awaiting_count >= e->cfg.cookie_threshold);
+	return e->cfg.cookie_always || (e->cfg.cookie_threshold != UINT32_MAX &&
+					e->awaiting_count >= e->cfg.cookie_threshold);
 }
 
 /* §10.2: stateless, to the claimed src_id at the source address. */
@@ -310,6 +310,7 @@ void handshake_established(struct engine *e, struct peer *p, uint64_t now_ms, bo
 
 	peer_set_state(e, p, PEER_ESTABLISHED);
 	p->is_hs_exhausted = false;
+	p->is_resumed = is_resumed;
 	p->last_handshake_ms = now_ms;
 	if (p->cur.has_cids) {
 		p->last_cids.is_set = true;

@@ -128,13 +128,14 @@ int seal_and_send(struct engine *e, struct peer *p, struct long_header *h, const
 	header_long_aad(aad, pkt);
 	if (aead_seal(&k->aead, nonce, aad, sizeof(aad), pt, pt_len, pkt + WIRE_LONG_HDR_BYTES))
 		return -EIO;
-	engine_transmit(e, p, to ? to : &p->addr, pkt, WIRE_LONG_HDR_BYTES + pt_len + WIRE_TAG_BYTES);
+	engine_transmit(e, p, to ? to : &p->addr, pkt,
+			WIRE_LONG_HDR_BYTES + pt_len + WIRE_TAG_BYTES);
 	return 0;
 }
 
 /* A sealed control packet with the per-peer default header. */
-int send_sealed(struct engine *e, struct peer *p, uint64_t now_ms, uint8_t type,
-		const uint8_t *pt, size_t pt_len, const struct net_addr *to)
+int send_sealed(struct engine *e, struct peer *p, uint64_t now_ms, uint8_t type, const uint8_t *pt,
+		size_t pt_len, const struct net_addr *to)
 {
 	struct long_header h;
 

@@ -10,7 +10,12 @@ void replay_commit(struct replay_window *w, uint32_t seq)
 {
 	if (replay_is_newer(seq, w->highest)) {
 		uint32_t top = w->highest >> 6, new_top = seq >> 6;
-		uint32_t words = new_top - top;
+		/*
+		 * Word numbers are 26 bits wide: take the distance mod 2^26, or a
+		 * step across 2^32 looks like a huge jump and wipes bits still
+		 * inside the window (a seq just below the wrap then reads unseen).
+		 */
+		uint32_t words = (new_top - top) & (UINT32_MAX >> 6);
 
 		if (words > REPLAY_WORDS)
 			words = REPLAY_WORDS;

@@ -112,6 +112,9 @@ int resume_issue_ticket(struct engine *e, struct peer *p, uint64_t now_ms)
 	t->expiry_unix_ms = engine_unix_ms(e) + TICKET_TTL_MS;
 	kdf_resume_psk(t->psk, p->cur.key, t->id);
 	memcpy(t->client_pub, p->pub, WIRE_KEY_BYTES);
+	t->has_cids = p->last_cids.is_set;
+	t->rx_cid = p->last_cids.rx;
+	t->tx_cid = p->last_cids.tx;
 	t->is_used = true;
 	memcpy(pt, t->id, WIRE_TICKET_ID_BYTES);
 	store_be64(pt + WIRE_TICKET_ID_BYTES, t->expiry_unix_ms);
@@ -159,12 +162,41 @@ static int install_resumed(struct engine *e, struct peer *p, const uint8_t key[W
 	return 0;
 }
 
+/*
+ * An accept-any server forgets an automatic peer on CLOSE, yet the ticket it
+ * issued names the client's key: a RESUME_HELLO whose src_id is that key's
+ * id re-creates the peer, so closing does not make resumption impossible.
+ */
+static struct peer *peer_from_ticket(struct engine *e, const struct ticket_entry *t,
+				     const uint8_t src_id[WIRE_PEER_ID_BYTES],
+				     const struct net_addr *from)
+{
+	uint8_t id[WIRE_PEER_ID_BYTES];
+	struct peer *p;
+
+	if (!e->cfg.accept_any_peer)
+		return NULL;
+	kdf_peer_id(id, t->client_pub);
+	if (memcmp(id, src_id, WIRE_PEER_ID_BYTES) != 0)
+		return NULL;
+	p = peer_create(e, t->client_pub, true);
+	if (!p)
+		return NULL;
+	p->addr = *from;
+	/* The client keeps using the CIDs of the ticket's session (Q6): so do we. */
+	p->last_cids.is_set = t->has_cids;
+	p->last_cids.rx = t->rx_cid;
+	p->last_cids.tx = t->tx_cid;
+	return p;
+}
+
 /* §16.4, server. */
 void resume_on_hello(struct engine *e, uint64_t now_ms, const struct long_header *h,
 		     const uint8_t *pkt, size_t len, const struct net_addr *from)
 {
 	const uint8_t *body = pkt + WIRE_LONG_HDR_BYTES;
-	uint8_t ack[WIRE_LONG_HDR_BYTES + WIRE_RESUME_ACK_BODY_BYTES], *ab = ack + WIRE_LONG_HDR_BYTES;
+	uint8_t ack[WIRE_LONG_HDR_BYTES + WIRE_RESUME_ACK_BODY_BYTES],
+		*ab = ack + WIRE_LONG_HDR_BYTES;
 	uint8_t eph_secret[WIRE_KEY_BYTES], eph_dh[WIRE_KEY_BYTES], key[WIRE_KEY_BYTES];
 	uint8_t psk[WIRE_KEY_BYTES], aad[WIRE_ACK_AAD_BYTES], nonce[WIRE_AEAD_NONCE_BYTES];
 	struct ticket_entry *t;
@@ -175,12 +207,14 @@ void resume_on_hello(struct engine *e, uint64_t now_ms, const struct long_header
 		return engine_count_drop(e, DROP_NOT_FOR_US);
 	if (secret_is_zero(body + RH_EPHEMERAL, WIRE_KEY_BYTES))
 		return engine_count_drop(e, DROP_AUTH);
-	p = peer_find(e, h->src_id);
-	if (!p)
-		return engine_count_drop(e, DROP_UNKNOWN_PEER);
 	t = ticket_find(e, body + RH_TICKET);
 	if (!t)
 		return engine_count_drop(e, DROP_TICKET);
+	p = peer_find(e, h->src_id);
+	if (!p)
+		p = peer_from_ticket(e, t, h->src_id, from);
+	if (!p)
+		return engine_count_drop(e, DROP_UNKNOWN_PEER);
 	if (t->expiry_unix_ms <= engine_unix_ms(e)) {
 		secret_wipe(t, sizeof(*t));
 		return engine_count_drop(e, DROP_TICKET);

@@ -10,7 +10,7 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 #define CACHE_LINE_BYTES 64
-#define cache_aligned    __attribute__((aligned(CACHE_LINE_BYTES)))
+#define cache_aligned	 __attribute__((aligned(CACHE_LINE_BYTES)))
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -11,13 +11,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MUST(call)                                                                                 \
-	do {                                                                                       \
-		enum DriftResult r_ = (call);                                                      \
-		if (r_ != DRIFT_OK) {                                                              \
-			fprintf(stderr, "%s:%d: %s -> %d\n", __FILE__, __LINE__, #call, (int)r_);  \
-			return 1;                                                                  \
-		}                                                                                  \
+#define MUST(call)                                                                                \
+	do {                                                                                      \
+		enum DriftResult r_ = (call);                                                     \
+		if (r_ != DRIFT_OK) {                                                             \
+			fprintf(stderr, "%s:%d: %s -> %d\n", __FILE__, __LINE__, #call, (int)r_); \
+			return 1;                                                                 \
+		}                                                                                 \
 	} while (0)
 
 int main(void)

@@ -34,20 +34,20 @@ static inline void harness_record(bool ok, const char *file, int line, const cha
 
 #define CHECK(cond) harness_record((cond), __FILE__, __LINE__, #cond)
 
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		long long _a = (long long)(a), _b = (long long)(b);                                \
-		if (_a != _b)                                                                      \
-			fprintf(stderr, "  %s = %lld, %s = %lld\n", #a, _a, #b, _b);               \
-		harness_record(_a == _b, __FILE__, __LINE__, #a " == " #b);                        \
+#define CHECK_EQ(a, b)                                                               \
+	do {                                                                         \
+		long long _a = (long long)(a), _b = (long long)(b);                  \
+		if (_a != _b)                                                        \
+			fprintf(stderr, "  %s = %lld, %s = %lld\n", #a, _a, #b, _b); \
+		harness_record(_a == _b, __FILE__, __LINE__, #a " == " #b);          \
 	} while (0)
 
-#define CHECK_MEM(a, b, n)                                                                         \
-	do {                                                                                       \
-		bool _ok = memcmp((a), (b), (n)) == 0;                                             \
-		if (!_ok)                                                                          \
-			harness_dump_diff((const uint8_t *)(a), (const uint8_t *)(b), (n));        \
-		harness_record(_ok, __FILE__, __LINE__, "memcmp(" #a ", " #b ", " #n ") == 0");    \
+#define CHECK_MEM(a, b, n)                                                                      \
+	do {                                                                                    \
+		bool _ok = memcmp((a), (b), (n)) == 0;                                          \
+		if (!_ok)                                                                       \
+			harness_dump_diff((const uint8_t *)(a), (const uint8_t *)(b), (n));     \
+		harness_record(_ok, __FILE__, __LINE__, "memcmp(" #a ", " #b ", " #n ") == 0"); \
 	} while (0)
 
 static inline void harness_dump(const char *label, const uint8_t *p, size_t n)

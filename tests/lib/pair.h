@@ -249,8 +249,8 @@ static inline int pair_deliver_due(struct pair *pr)
 	for (int k = 0; k < n; k++) {
 		for (int i = 0; i < pr->nodes; i++) {
 			if (addr_equal(&batch[k].to, &pr->node[i].addr)) {
-				engine_receive(pr->node[i].e, pr->now_ms, batch[k].buf, batch[k].len,
-					       &batch[k].from);
+				engine_receive(pr->node[i].e, pr->now_ms, batch[k].buf,
+					       batch[k].len, &batch[k].from);
 				pr->delivered++;
 				delivered++;
 			}

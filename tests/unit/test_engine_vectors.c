@@ -51,7 +51,8 @@ static void vector_pair(struct pair *pr, bool check)
 	pair_link(pr, 0, 1, server_id, client_id);
 
 	CHECK_EQ(engine_send_data(pr->node[0].e, pr->now_ms, server_id,
-				  (const uint8_t *)"hello drift", 11, 0, 0), 0);
+				  (const uint8_t *)"hello drift", 11, 0, 0),
+		 0);
 	if (check)
 		CHECK(wire_is(pr, 0, "hs_hello", "out.wire"));
 	pair_deliver_due(pr);
@@ -89,12 +90,14 @@ static void test_handshake_cids_short(void)
 
 	/* hs_short_data: client seq 2, server seq 1. */
 	CHECK_EQ(engine_send_data(pr.node[0].e, pr.now_ms, server_id, (const uint8_t *)"ping-2", 6,
-				  0, 0), 0);
+				  0, 0),
+		 0);
 	CHECK(wire_is(&pr, 0, "hs_short_data", "out.client_to_server_wire"));
 	pair_pump(&pr);
 	engine_test_set_tx_seq(pr.node[1].e, client_id, 1);
 	CHECK_EQ(engine_send_data(pr.node[1].e, pr.now_ms, client_id, (const uint8_t *)"pong-1", 6,
-				  0, 0), 0);
+				  0, 0),
+		 0);
 	CHECK(wire_is(&pr, 0, "hs_short_data", "out.server_to_client_wire"));
 	pair_pump(&pr);
 	CHECK_EQ(pr.node[1].msg_count, 2);
@@ -178,7 +181,8 @@ static void test_ticket_and_resumption(void)
 	pr.node[1].e->unix_base_ms = UINT64_C(1700000000000) - 86400000 - pr.now_ms;
 	pair_script_fill(&pr.node[1], 0x88, 16);
 	engine_test_set_tx_seq(pr.node[1].e, client_id, 2);
-	CHECK_EQ(resume_issue_ticket(pr.node[1].e, peer_find(pr.node[1].e, client_id), pr.now_ms), 0);
+	CHECK_EQ(resume_issue_ticket(pr.node[1].e, peer_find(pr.node[1].e, client_id), pr.now_ms),
+		 0);
 	CHECK(wire_is(&pr, 0, "resumption_ticket", "out.wire"));
 	pair_pump(&pr);
 	pr.node[0].e->unix_base_ms = pr.node[1].e->unix_base_ms;
@@ -195,7 +199,8 @@ static void test_ticket_and_resumption(void)
 	pair_script_fill(&pr.node[1], 0xcc, 16); /* server nonce */
 	pair_script_fill(&pr.node[1], 0xaa, 32); /* server ephemeral */
 	CHECK_EQ(engine_send_data(pr.node[0].e, pr.now_ms, server_id, (const uint8_t *)"again", 5,
-				  0, 0), 0);
+				  0, 0),
+		 0);
 	CHECK(wire_is(&pr, 0, "resumption_handshake", "out.resume_hello_wire"));
 	pair_deliver_due(&pr);
 	CHECK(wire_is(&pr, 0, "resumption_handshake", "out.resume_ack_wire"));

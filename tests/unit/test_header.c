@@ -26,14 +26,24 @@ static const struct long_case long_cases[] = {
 	/* 2 */ {"hs_hello_ack", "out.wire", WIRE_TYPE_HELLO_ACK, 1, 8, 1, 64, 64, false},
 	/* 3 */ {"hs_first_data_long", "out.wire", WIRE_TYPE_DATA, 0, 1, 1, 11, 27, true},
 	/* 4 */ {"cookie_mac", "out.challenge_wire", WIRE_TYPE_CHALLENGE, 0, 1, 0, 24, 24, false},
-	/* 5 */ {"cookie_mac", "out.hello_with_cookie_wire", WIRE_TYPE_HELLO, 0, 1, 0, 104, 104, true},
+	/* 5 */
+	{"cookie_mac", "out.hello_with_cookie_wire", WIRE_TYPE_HELLO, 0, 1, 0, 104, 104, true},
 	/* 6 */ {"rekey", "out.rekey_request_wire", WIRE_TYPE_REKEY_REQUEST, 0, 1, 3, 48, 48, true},
 	/* 7 */ {"rekey", "out.rekey_ack_wire", WIRE_TYPE_REKEY_ACK, 0, 1, 1, 16, 16, false},
-	/* 8 */ {"resumption_ticket", "out.wire", WIRE_TYPE_RESUMPTION_TICKET, 0, 1, 2, 40, 40, false},
-	/* 9 */ {"resumption_handshake", "out.resume_hello_wire", WIRE_TYPE_RESUME_HELLO, 0, 1, 5, 64, 64, true},
-	/* 10 */ {"resumption_handshake", "out.resume_ack_wire", WIRE_TYPE_RESUME_ACK, 0, 1, 1, 64, 64, false},
-	/* 11 */ {"path_challenge_response", "out.path_challenge_wire", WIRE_TYPE_PATH_CHALLENGE, 0, 1, 4, 32, 32, false},
-	/* 12 */ {"path_challenge_response", "out.path_response_wire", WIRE_TYPE_PATH_RESPONSE, 0, 1, 6, 32, 32, true},
+	/* 8 */
+	{"resumption_ticket", "out.wire", WIRE_TYPE_RESUMPTION_TICKET, 0, 1, 2, 40, 40, false},
+	/* 9 */
+	{"resumption_handshake", "out.resume_hello_wire", WIRE_TYPE_RESUME_HELLO, 0, 1, 5, 64, 64,
+	 true},
+	/* 10 */
+	{"resumption_handshake", "out.resume_ack_wire", WIRE_TYPE_RESUME_ACK, 0, 1, 1, 64, 64,
+	 false},
+	/* 11 */
+	{"path_challenge_response", "out.path_challenge_wire", WIRE_TYPE_PATH_CHALLENGE, 0, 1, 4,
+	 32, 32, false},
+	/* 12 */
+	{"path_challenge_response", "out.path_response_wire", WIRE_TYPE_PATH_RESPONSE, 0, 1, 6, 32,
+	 32, true},
 	/* 13 */ {"ping_pong", "out.ping_wire", WIRE_TYPE_PING, 0, 1, 7, 24, 24, true},
 	/* 14 */ {"ping_pong", "out.pong_wire", WIRE_TYPE_PONG, 0, 1, 5, 24, 24, false},
 	/* 15 */ {"close", "out.close_wire", WIRE_TYPE_CLOSE, 0, 1, 8, 16, 16, true},

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared setup for the networking subcommands. The bind is tried once with
+ * a plain socket first so a failure can be reported with its errno ("port
+ * in use") rather than the C ABI's generic DRIFT_ERR_IO.
+ */
+#include "tools/node.h"
+
+#include "control/udp_socket.h"
+#include "crypto/rng.h"
+#include "crypto/secret.h"
+#include "tools/cli.h"
+#include "tools/hex.h"
+#include "tools/keystore.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+volatile int node_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	node_stop = 1;
+}
+
+void node_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+uint64_t node_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+const char *node_result_name(enum DriftResult r)
+{
+	switch (r) {
+	case DRIFT_OK:
+		return "ok";
+	case DRIFT_ERR_INVALID_ADDR:
+		return "invalid address";
+	case DRIFT_ERR_UNKNOWN_PEER:
+		return "unknown peer";
+	case DRIFT_ERR_AUTH_FAILED:
+		return "authentication failed";
+	case DRIFT_ERR_PACKET_TOO_SHORT:
+		return "packet too short";
+	case DRIFT_ERR_SESSION_EXHAUSTED:
+		return "session sequence space exhausted";
+	case DRIFT_ERR_HANDSHAKE_EXHAUSTED:
+		return "handshake retries exhausted";
+	case DRIFT_ERR_QUEUE_FULL:
+		return "send queue full";
+	case DRIFT_ERR_TIMEOUT:
+		return "timed out";
+	case DRIFT_ERR_IO:
+		return "I/O error";
+	case DRIFT_ERR_INVALID_ARGUMENT:
+		return "invalid argument";
+	case DRIFT_ERR_INTERNAL:
+		return "internal error";
+	}
+	return "unknown error";
+}
+
+static bool probe_bind(const char *cmd, const char *bind_addr)
+{
+	int family, fd = udp_socket_open(bind_addr, &family);
+
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	if (fd == -EINVAL)
+		cli_error(cmd,
+			  "bind address \"%s\" is not HOST:PORT (e.g. 0.0.0.0:9000 or [::]:9000)",
+			  bind_addr);
+	else if (fd == -EADDRINUSE)
+		cli_error(cmd,
+			  "cannot bind %s: the port is in use; choose another port or stop the "
+			  "program using it (ss -ulpn)",
+			  bind_addr);
+	else if (fd == -EADDRNOTAVAIL)
+		cli_error(cmd, "cannot bind %s: no local interface has that address", bind_addr);
+	else if (fd == -EACCES)
+		cli_error(cmd,
+			  "cannot bind %s: permission denied (ports below 1024 need root or "
+			  "CAP_NET_BIND_SERVICE)",
+			  bind_addr);
+	else
+		cli_error(cmd, "cannot bind %s: %s", bind_addr, strerror(-fd));
+	return false;
+}
+
+struct DriftTransport *node_open(const char *cmd, const char *bind_addr, const char *key_path,
+				 bool is_ephemeral, uint8_t pub[32])
+{
+	char path_buf[KEYSTORE_PATH_BYTES], msg[KEYSTORE_MESSAGE_BYTES];
+	struct keystore_report rep;
+	struct DriftIdentity *id;
+	struct DriftTransport *t = NULL;
+	uint8_t secret[32];
+	enum DriftResult r;
+
+	if (!probe_bind(cmd, bind_addr))
+		return NULL;
+	if (is_ephemeral) {
+		rng_bytes(secret, sizeof(secret));
+	} else {
+		if (!key_path) {
+			if (keystore_default_path(path_buf, sizeof(path_buf), false) != 0) {
+				cli_error(
+					cmd,
+					"no key file given and $HOME is not set; pass --key FILE");
+				return NULL;
+			}
+			key_path = path_buf;
+		}
+		if (keystore_read(key_path, secret, &rep) != KEYSTORE_OK) {
+			cli_error(cmd, "%s", keystore_describe(msg, sizeof(msg), key_path, &rep));
+			if (rep.status == KEYSTORE_MISSING)
+				fprintf(stderr,
+					"%s: create one with `drift keygen --out %s`, or pass "
+					"--ephemeral for a throwaway identity\n",
+					cmd, key_path);
+			return NULL;
+		}
+	}
+	id = drift_identity_from_secret(secret);
+	secret_wipe(secret, sizeof(secret));
+	if (!id || drift_identity_public_key(id, pub) != DRIFT_OK) {
+		drift_identity_free(id);
+		cli_error(cmd, "could not initialise the crypto libraries");
+		return NULL;
+	}
+	r = drift_transport_bind(bind_addr, id, &t);
+	if (r != DRIFT_OK) {
+		cli_error(cmd, "cannot start a transport on %s: %s", bind_addr,
+			  node_result_name(r));
+		return NULL;
+	}
+	return t;
+}
+
+bool node_parse_pubkey(const char *cmd, const char *what, const char *hex, uint8_t pub[32])
+{
+	struct hex_report rep;
+	enum hex_error err = hex_decode(pub, 32, hex, strlen(hex), &rep);
+
+	if (err == HEX_OK)
+		return true;
+	cli_error(cmd,
+		  "%s \"%s\" is not a public key: %s (expected 64 hex digits, as printed by "
+		  "`drift info` or `drift pubkey`)",
+		  what, hex, hex_error_name(err));
+	return false;
+}
+
+bool node_parse_target(const char *cmd, const char *text, struct node_target *out)
+{
+	const char *at = strchr(text, '@');
+	char hex[80];
+	size_t n;
+
+	if (!at || (n = (size_t)(at - text)) >= sizeof(hex) ||
+	    strlen(at + 1) >= sizeof(out->addr)) {
+		cli_error(cmd,
+			  "--to \"%s\" is not PUBKEY@HOST:PORT (e.g. 7b4e...3f13@10.0.0.2:9000)",
+			  text);
+		return false;
+	}
+	memcpy(hex, text, n);
+	hex[n] = 0;
+	if (!node_parse_pubkey(cmd, "--to", hex, out->pub))
+		return false;
+	strcpy(out->addr, at + 1);
+	{
+		struct net_addr a;
+
+		if (!addr_parse(&a, out->addr, false) || a.port == 0) {
+			cli_error(cmd,
+				  "--to address \"%s\" is not HOST:PORT with a numeric IPv4 or "
+				  "[IPv6] address and a port 1-65535",
+				  out->addr);
+			return false;
+		}
+	}
+	return true;
+}
