@@ -197,6 +197,12 @@ static void *loop_main(void *arg)
 			engine_on_timer(t->e, now);
 		deadline = engine_next_deadline(t->e);
 		t->loop_deadline_ms = deadline;
+		/*
+		 * Hand our datagrams to the kernel before an application thread can
+		 * send: its sendmmsg() must not overtake, say, the REKEY_REQUEST
+		 * whose new key its DATA is already sealed with.
+		 */
+		uring_loop_flush(&t->loop);
 		pthread_mutex_unlock(&t->lock);
 
 		/* Sleep until the engine's next timer (at most 1 s); a wake-up cuts it short. */
@@ -548,6 +554,33 @@ enum DriftResult drift_transport_rekey(struct DriftTransport *transport, const u
 	finish_app_call(transport);
 	pthread_mutex_unlock(&transport->lock);
 	return result_of(rc);
+}
+
+enum DriftResult drift_transport_export_ticket(const struct DriftTransport *transport,
+					       const uint8_t *peer_id, uint8_t *out97)
+{
+	struct DriftTransport *t = (struct DriftTransport *)transport;
+	int rc;
+
+	if (!t || !peer_id || !out97)
+		return DRIFT_ERR_INVALID_ARGUMENT;
+	pthread_mutex_lock(&t->lock);
+	rc = engine_export_ticket(t->e, peer_id, out97);
+	pthread_mutex_unlock(&t->lock);
+	return rc == -ENOENT ? DRIFT_ERR_UNKNOWN_PEER : rc ? DRIFT_ERR_INVALID_ARGUMENT : DRIFT_OK;
+}
+
+enum DriftResult drift_transport_import_ticket(struct DriftTransport *transport,
+					       const uint8_t *blob97)
+{
+	int rc;
+
+	if (!transport || !blob97)
+		return DRIFT_ERR_INVALID_ARGUMENT;
+	pthread_mutex_lock(&transport->lock);
+	rc = engine_import_ticket(transport->e, mono_ms(), blob97);
+	pthread_mutex_unlock(&transport->lock);
+	return rc == -ENOENT ? DRIFT_ERR_UNKNOWN_PEER : rc ? DRIFT_ERR_INVALID_ARGUMENT : DRIFT_OK;
 }
 
 enum DriftResult drift_transport_peer_stats(const struct DriftTransport *transport,

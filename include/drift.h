@@ -189,6 +189,23 @@ enum DriftResult drift_transport_close_peer(struct DriftTransport *transport,
 /* Starts a new key epoch with the peer now (otherwise automatic before 2^31 packets). */
 enum DriftResult drift_transport_rekey(struct DriftTransport *transport, const uint8_t *peer_id);
 
+/*
+ * The resumption ticket held for a peer as DRIFT's 97-byte export blob
+ * (WIRE.md §16.2), to keep across processes. It holds a secret: store it
+ * like a key (mode 0600). DRIFT_ERR_UNKNOWN_PEER without a peer,
+ * DRIFT_ERR_INVALID_ARGUMENT when no ticket is held.
+ */
+enum DriftResult drift_transport_export_ticket(const struct DriftTransport *transport,
+					       const uint8_t *peer_id, uint8_t *out97);
+
+/*
+ * Loads an exported ticket for an already registered peer; the next
+ * session with it starts as a 1-RTT resumption. Refused (INVALID_ARGUMENT)
+ * when malformed, expired, or for another key than the registered one.
+ */
+enum DriftResult drift_transport_import_ticket(struct DriftTransport *transport,
+					       const uint8_t *blob97);
+
 enum DriftResult drift_transport_peer_stats(const struct DriftTransport *transport,
 					    const uint8_t *peer_id, struct DriftPeerStats *out);
 

@@ -99,8 +99,8 @@ int data_send(struct engine *e, struct peer *p, uint64_t now_ms, const uint8_t *
 		return rc;
 	}
 	/* §6.3: the short form needs a CID and nothing a short header cannot say. */
-	if (!force_long && p->state == PEER_ESTABLISHED && p->cur.has_cids && !deadline_ms &&
-	    !supersedes)
+	if (!force_long && p->state == PEER_ESTABLISHED && p->cur.has_cids &&
+	    !p->cur.is_inherited_cids && !deadline_ms && !supersedes)
 		return send_short(e, p, payload, len);
 	return send_long(e, p, now_ms, payload, len, deadline_ms, supersedes);
 }

@@ -45,6 +45,7 @@ struct key_epoch {
 	struct aead_key aead;
 	uint8_t tx_dir; /* enum wire_direction of our sends */
 	bool has_cids;	/* false after a resumption with no prior CIDs */
+	bool is_inherited_cids; /* carried over by a resumption: receive only (resume.c) */
 	uint16_t rx_cid, tx_cid;
 	struct replay_window replay; /* per epoch: old-key packets never disturb new (Q8) */
 	uint64_t installed_ms;

@@ -150,8 +150,15 @@ static int install_resumed(struct engine *e, struct peer *p, const uint8_t key[W
 		epoch_move(e, &p->prev, &p->cur, p);
 		p->prev.installed_ms = now_ms;
 	}
-	/* Q6: CIDs are not re-derived on resumption; the last ones carry over. */
+	/*
+	 * Q6: CIDs are not re-derived on resumption; the last ones carry over so a
+	 * peer that still sends with them is understood. We do not send with
+	 * them ourselves: the other side may be a new process that never had
+	 * them. The client rekeys at once instead (resume_on_ack), which gives
+	 * both sides fresh CIDs; until then DATA travels with the long header.
+	 */
 	fresh.has_cids = p->last_cids.is_set;
+	fresh.is_inherited_cids = true;
 	fresh.rx_cid = p->last_cids.rx;
 	fresh.tx_cid = p->last_cids.tx;
 	epoch_move(e, &p->cur, &fresh, p);
@@ -300,6 +307,8 @@ void resume_on_ack(struct engine *e, uint64_t now_ms, const struct long_header *
 	p->is_addr_validated = true;
 	e->stats.resumptions_completed++;
 	handshake_established(e, p, now_ms, true);
+	if (p->state == PEER_ESTABLISHED)
+		control_rekey(e, p, now_ms);
 }
 
 int engine_export_ticket(const struct engine *e, const uint8_t id[WIRE_PEER_ID_BYTES],

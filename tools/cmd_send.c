@@ -23,7 +23,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: drift send --to PUBKEY@HOST:PORT [--key FILE | --ephemeral] [--bind ADDR]\n"
-		"                  [--timeout MS] [--wait-reply] [--rekey] MESSAGE|-\n"
+		"                  [--timeout MS] [--wait-reply] [--rekey] [--ticket FILE] MESSAGE|-\n"
 		"\n"
 		"Handshake with the peer and send MESSAGE, or standard input with '-' (in\n"
 		"datagrams of at most 1348 bytes, up to 16 MiB).\n"
@@ -38,6 +38,8 @@ static void usage(FILE *out)
 		"  --wait-reply           wait for one reply (e.g. from `drift listen --echo`) and "
 		"print it\n"
 		"  --rekey                start a new key epoch after the first datagram\n"
+		"  --ticket FILE          resume with the ticket in FILE if there is one, and store\n"
+		"                         the peer's next ticket there (mode 0600)\n"
 		"  -h, --help             show this help\n");
 }
 
@@ -66,10 +68,11 @@ int cmd_send_main(int argc, char **argv)
 		{"timeout", required_argument, NULL, 't'},
 		{"wait-reply", no_argument, NULL, 'w'},
 		{"rekey", no_argument, NULL, 'r'},
+		{"ticket", required_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *to = NULL, *key = NULL, *bind_addr = NULL;
+	const char *to = NULL, *key = NULL, *bind_addr = NULL, *ticket = NULL;
 	bool ephemeral = false, wait_reply = false, rekey = false;
 	unsigned long timeout_ms = 5000;
 	struct node_target target;
@@ -101,6 +104,9 @@ int cmd_send_main(int argc, char **argv)
 			break;
 		case 'r':
 			rekey = true;
+			break;
+		case 'k':
+			ticket = optarg;
 			break;
 		case 't':
 			timeout_ms = strtoul(optarg, &end, 10);
@@ -156,6 +162,8 @@ int cmd_send_main(int argc, char **argv)
 		cli_error("send", "cannot use peer %s (is it our own key?)", to);
 		goto out_close;
 	}
+	if (ticket)
+		node_ticket_load("send", t, ticket);
 	r = drift_transport_connect(t, pid, timeout_ms);
 	if (r != DRIFT_OK) {
 		cli_error("send",
@@ -197,6 +205,8 @@ int cmd_send_main(int argc, char **argv)
 			drift_message_free(m);
 		}
 	}
+	if (ticket && ret == CLI_EXIT_OK && !node_ticket_save("send", t, pid, ticket, 1000))
+		ret = CLI_EXIT_FAILURE;
 	drift_transport_close_peer(t, pid);
 out_close:
 	drift_transport_free(t);

@@ -14,7 +14,10 @@
 #include "tools/keystore.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -153,6 +156,91 @@ struct DriftTransport *node_open(const char *cmd, const char *bind_addr, const c
 		return NULL;
 	}
 	return t;
+}
+
+enum {
+	TICKET_BLOB_BYTES = 97,
+};
+
+bool node_ticket_load(const char *cmd, struct DriftTransport *t, const char *path)
+{
+	uint8_t blob[TICKET_BLOB_BYTES + 1];
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	bool ok = false;
+
+	if (fd < 0) {
+		if (errno != ENOENT)
+			fprintf(stderr, "%s: ticket file \"%s\": %s; starting with a full handshake\n",
+				cmd, path, strerror(errno));
+		return false;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+		fprintf(stderr, "%s: ticket file \"%s\" is not a regular file readable by its owner "
+				"only (chmod 600 it); ignoring it\n",
+			cmd, path);
+		goto out_close;
+	}
+	n = read(fd, blob, sizeof(blob));
+	if (n != TICKET_BLOB_BYTES) {
+		fprintf(stderr, "%s: ticket file \"%s\" is not a %d-byte DRIFT ticket; ignoring it\n",
+			cmd, path, TICKET_BLOB_BYTES);
+		goto out_close;
+	}
+	if (drift_transport_import_ticket(t, blob) != DRIFT_OK) {
+		fprintf(stderr, "%s: ticket in \"%s\" is expired or for another peer; starting with a "
+				"full handshake\n",
+			cmd, path);
+		goto out_close;
+	}
+	ok = true;
+out_close:
+	secret_wipe(blob, sizeof(blob));
+	close(fd);
+	return ok;
+}
+
+bool node_ticket_save(const char *cmd, struct DriftTransport *t, const uint8_t pid[8],
+		      const char *path, unsigned wait_ms)
+{
+	uint8_t blob[TICKET_BLOB_BYTES];
+	char tmp[4096];
+	int fd;
+	bool ok = false;
+
+	for (unsigned waited = 0; drift_transport_export_ticket(t, pid, blob) != DRIFT_OK;
+	     waited += 10) {
+		struct timespec ts = {0, 10 * 1000000L};
+
+		if (waited >= wait_ms) {
+			fprintf(stderr, "%s: the peer sent no resumption ticket; \"%s\" not written\n",
+				cmd, path);
+			return false;
+		}
+		nanosleep(&ts, NULL);
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		goto out_wipe;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "%s: cannot write ticket file \"%s\": %s\n", cmd, path,
+			strerror(errno));
+		goto out_wipe;
+	}
+	/* mkostemp creates 0600; a ticket holds a PSK and must stay that way. */
+	ok = write(fd, blob, sizeof(blob)) == (ssize_t)sizeof(blob) && fsync(fd) == 0;
+	close(fd);
+	if (ok && rename(tmp, path) != 0)
+		ok = false;
+	if (!ok) {
+		fprintf(stderr, "%s: cannot write ticket file \"%s\": %s\n", cmd, path,
+			strerror(errno));
+		unlink(tmp);
+	}
+out_wipe:
+	secret_wipe(blob, sizeof(blob));
+	return ok;
 }
 
 bool node_parse_pubkey(const char *cmd, const char *what, const char *hex, uint8_t pub[32])

@@ -33,6 +33,18 @@ bool node_parse_target(const char *cmd, const char *text, struct node_target *ou
 /* Parses a 64-digit hex public key; false (after printing why) when malformed. */
 bool node_parse_pubkey(const char *cmd, const char *what, const char *hex, uint8_t pub[32]);
 
+/*
+ * Resumption tickets kept across runs (--ticket FILE): the 97-byte export
+ * blob, mode 0600, replaced atomically. node_ticket_load() imports the file
+ * for `pid` if it exists and is usable (a bad or stale one is reported and
+ * ignored: the session then starts with a full handshake); it returns true
+ * when a ticket was loaded. node_ticket_save() waits up to `wait_ms` for the
+ * peer's ticket and writes it; false (after printing why) on failure.
+ */
+bool node_ticket_load(const char *cmd, struct DriftTransport *t, const char *path);
+bool node_ticket_save(const char *cmd, struct DriftTransport *t, const uint8_t pid[8],
+		      const char *path, unsigned wait_ms);
+
 /* Human name of a DriftResult ("timeout", ...). */
 const char *node_result_name(enum DriftResult r);
 
