@@ -54,8 +54,7 @@ static bool is_established(int node, const uint8_t id[8])
 {
 	struct engine_peer_info info;
 
-	return engine_peer_info(fz.node[node].e, id, &info) == 0 &&
-	       info.state == PEER_ESTABLISHED;
+	return engine_peer_info(fz.node[node].e, id, &info) == 0 && info.state == PEER_ESTABLISHED;
 }
 
 /* Both ends Established on the same key (a replayed REKEY_REQUEST moves only A). */

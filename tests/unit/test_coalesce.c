@@ -8,59 +8,71 @@
 
 #include "tests/lib/harness.h"
 
-enum {
-	MAX_STEPS = 10,
+static const char *const case_names[] = {
+	[1] = "first update of a group is admitted",
+	[2] = "newer admitted, older and equal refused",
+	[3] = "groups are independent",
+	[4] = "serial-number wrap: 3 is newer than 0xfffffff0",
+	[5] = "exactly half the space ahead is not newer",
 };
 
+/* One step of a case, run against a table reset when the case number changes. */
 struct step {
+	int num;
 	uint32_t group, seq;
 	bool is_admitted;
 };
 
-struct coalesce_case {
-	const char *name;
-	struct step steps[MAX_STEPS];
-	int n;
+static const struct step steps[] = {
+	{1, 7, 1, true},
+
+	{2, 7, 10, true},
+	{2, 7, 11, true},
+	{2, 7, 11, false},
+	{2, 7, 9, false},
+	{2, 7, 10, false},
+	{2, 7, 20, true},
+	{2, 7, 12, false},
+
+	{3, 1, 50, true},
+	{3, 2, 10, true},
+	{3, 2, 11, true},
+	{3, 1, 49, false},
+	{3, 2, 10, false},
+	{3, 3, 1, true},
+	{3, 1, 51, true},
+
+	{4, 9, 0xfffffff0, true},
+	{4, 9, 3, true},
+	{4, 9, 0xfffffff8, false},
+	{4, 9, 2, false},
+	{4, 9, 3u + 0x7fffffffu, true},
+	{4, 9, 3, false},
+
+	{5, 4, 100, true},
+	{5, 4, 100 + 0x80000000u, false},
+	{5, 4, 101, true},
 };
-
-static const struct coalesce_case cases[] = {
-	/* 1 */ {"first update of a group is admitted", {{7, 1, true}}, 1},
-	/* 2 */ {"newer admitted, older and equal refused",
-		 {{7, 10, true}, {7, 11, true}, {7, 11, false}, {7, 9, false}, {7, 10, false},
-		  {7, 20, true}, {7, 12, false}},
-		 7},
-	/* 3 */ {"groups are independent",
-		 {{1, 50, true}, {2, 10, true}, {2, 11, true}, {1, 49, false}, {2, 10, false},
-		  {3, 1, true}, {1, 51, true}},
-		 7},
-	/* 4 */ {"serial-number wrap: 3 is newer than 0xfffffff0",
-		 {{9, 0xfffffff0, true}, {9, 3, true}, {9, 0xfffffff8, false}, {9, 2, false},
-		  {9, 3u + 0x7fffffffu, true}, {9, 3, false}},
-		 6},
-	/* 5 */ {"exactly half the space ahead is not newer",
-		 {{4, 100, true}, {4, 100 + 0x80000000u, false}, {4, 101, true}}, 3},
-};
-
-static void run_case(int num, const struct coalesce_case *c)
-{
-	struct coalesce_table t;
-
-	coalesce_reset(&t);
-	for (int i = 0; i < c->n; i++) {
-		const struct step *s = &c->steps[i];
-		bool got = coalesce_admit(&t, s->group, s->seq);
-
-		if (got != s->is_admitted)
-			fprintf(stderr, "  case %d (%s) step %d: group %u seq %u -> %d, want %d\n",
-				num, c->name, i + 1, s->group, s->seq, got, s->is_admitted);
-		CHECK(got == s->is_admitted);
-	}
-}
 
 static void test_cases(void)
 {
-	for (size_t i = 0; i < ARRAY_LEN(cases); i++)
-		run_case((int)i + 1, &cases[i]);
+	struct coalesce_table t;
+	int num = 0;
+
+	for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
+		const struct step *s = &steps[i];
+		bool got;
+
+		if (s->num != num) {
+			num = s->num;
+			coalesce_reset(&t);
+		}
+		got = coalesce_admit(&t, s->group, s->seq);
+		if (got != s->is_admitted)
+			fprintf(stderr, "  case %d (%s): group %u seq %u -> %d, want %d\n", num,
+				case_names[num], s->group, s->seq, got, s->is_admitted);
+		CHECK(got == s->is_admitted);
+	}
 }
 
 /*
@@ -80,13 +92,13 @@ static void test_fifo_eviction(void)
 
 	CHECK(coalesce_admit(&t, COALESCE_GROUPS + 1, 10)); /* evicts group 1 */
 	CHECK_EQ(t.count, COALESCE_GROUPS);
-	CHECK(!coalesce_admit(&t, 2, 5));		    /* group 2 still remembered */
-	CHECK(!coalesce_admit(&t, COALESCE_GROUPS, 9));	    /* the newest too */
-	CHECK(coalesce_admit(&t, 1, 5));		    /* forgotten: 5 passes, evicts 2 */
-	CHECK(coalesce_admit(&t, 2, 5));		    /* forgotten too, evicts 3 */
-	CHECK(!coalesce_admit(&t, 4, 10));		    /* 4 is now the oldest, kept */
+	CHECK(!coalesce_admit(&t, 2, 5));		/* group 2 still remembered */
+	CHECK(!coalesce_admit(&t, COALESCE_GROUPS, 9)); /* the newest too */
+	CHECK(coalesce_admit(&t, 1, 5));		/* forgotten: 5 passes, evicts 2 */
+	CHECK(coalesce_admit(&t, 2, 5));		/* forgotten too, evicts 3 */
+	CHECK(!coalesce_admit(&t, 4, 10));		/* 4 is now the oldest, kept */
 	CHECK(!coalesce_admit(&t, COALESCE_GROUPS + 1, 10));
-	CHECK(!coalesce_admit(&t, 1, 5));		    /* re-inserted, remembered */
+	CHECK(!coalesce_admit(&t, 1, 5)); /* re-inserted, remembered */
 	CHECK_EQ(t.count, COALESCE_GROUPS);
 }
 

@@ -98,7 +98,8 @@ static void test_ages(void)
 		enum cookie_verdict v = cookie_check(&s, &in, cookie, now, MAX_AGE);
 
 		if (v != t[i].want)
-			fprintf(stderr, "  age case %zu: verdict %d, want %d\n", i + 2, v, t[i].want);
+			fprintf(stderr, "  age case %zu: verdict %d, want %d\n", i + 2, v,
+				t[i].want);
 		CHECK_EQ(v, t[i].want);
 	}
 	/* 9: no cookie at all. */

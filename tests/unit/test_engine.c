@@ -76,7 +76,7 @@ static enum engine_peer_state state_of(struct pair *pr, int node)
 	struct engine_peer_info info;
 
 	if (engine_peer_info(eng(pr, node), id_at(node), &info) != 0)
-		return (enum engine_peer_state)-1;
+		return (enum engine_peer_state) - 1;
 	return info.state;
 }
 
@@ -214,8 +214,8 @@ static void set_addr(struct net_addr *a, uint8_t host, uint16_t port)
 static size_t craft_hello(uint8_t *out, const uint8_t dst[8], const uint8_t *static_pub,
 			  const uint8_t *eph_pub, const uint8_t *nonce)
 {
-	struct long_header h = {.type = WIRE_TYPE_HELLO, .hop_ttl = 1,
-				.payload_len = WIRE_HELLO_BODY_BYTES};
+	struct long_header h = {
+		.type = WIRE_TYPE_HELLO, .hop_ttl = 1, .payload_len = WIRE_HELLO_BODY_BYTES};
 
 	kdf_peer_id(h.src_id, static_pub);
 	memcpy(h.dst_id, dst, 8);
@@ -432,9 +432,9 @@ static void test_malformed(void)
 	static const struct {
 		const char *what;
 		enum base base;
-		size_t len;	 /* 0: as captured */
-		int byte0;	 /* -1: keep */
-		int type;	 /* -1: keep */
+		size_t len; /* 0: as captured */
+		int byte0;  /* -1: keep */
+		int type;   /* -1: keep */
 	} t[] = {
 		{"empty datagram", B_NONE, 0, -1, -1},
 		{"one long byte", B_NONE, 1, 0x10, -1},
@@ -510,9 +510,9 @@ static void test_wrong_destination(void)
 		bool is_other_dst;
 		enum engine_drop want;
 	} t[] = {
-		{P_DATA, 1, true, DROP_NOT_FOR_US},  {P_HELLO, 1, true, DROP_NOT_FOR_US},
-		{P_PING, 1, true, DROP_NOT_FOR_US},  {P_DATA, 2, true, DROP_MESH},
-		{P_HELLO, 8, true, DROP_MESH},	     {P_PING, 16, true, DROP_MESH},
+		{P_DATA, 1, true, DROP_NOT_FOR_US}, {P_HELLO, 1, true, DROP_NOT_FOR_US},
+		{P_PING, 1, true, DROP_NOT_FOR_US}, {P_DATA, 2, true, DROP_MESH},
+		{P_HELLO, 8, true, DROP_MESH},	    {P_PING, 16, true, DROP_MESH},
 	};
 	uint8_t pkt[P_COUNT][WIRE_MAX_PACKET_BYTES], buf[WIRE_MAX_PACKET_BYTES];
 	uint8_t beacon[36 + 18] = {0x10, WIRE_TYPE_BEACON};
@@ -664,7 +664,8 @@ static void test_amplification(void)
 		memset(payload, 0xd0, sizeof(payload));
 		payload[0] = (uint8_t)i;
 		CHECK_EQ(engine_send_data(eng(&pr, SERVER), pr.now_ms, client_id, payload,
-					  sizeof(payload), 0, 0), 0);
+					  sizeof(payload), 0, 0),
+			 0);
 		CHECK(amp_ok(&pr));
 	}
 	/* 116 bytes in: the 100-byte ACK and two 102-byte DATA fit in 348; the rest wait. */
@@ -976,7 +977,8 @@ static void test_cid_collision(void)
 	pair_link(&pr, THIRD, SERVER, server_for_third, third_id);
 	establish(&pr);
 	CHECK_EQ(engine_send_data(eng(&pr, THIRD), pr.now_ms, server_for_third,
-				  (const uint8_t *)"third", 5, 0, 0), 0);
+				  (const uint8_t *)"third", 5, 0, 0),
+		 0);
 	pair_pump(&pr);
 	pa = peer_find(eng(&pr, SERVER), client_id);
 	pb = peer_find(eng(&pr, SERVER), third_id);
@@ -999,7 +1001,8 @@ static void test_cid_collision(void)
 		CHECK_EQ(send_text(&pr, CLIENT, text), 0);
 		snprintf(text, sizeof(text), "b%02d", i);
 		CHECK_EQ(engine_send_data(eng(&pr, THIRD), pr.now_ms, server_for_third,
-					  (const uint8_t *)text, strlen(text), 0, 0), 0);
+					  (const uint8_t *)text, strlen(text), 0, 0),
+			 0);
 		CHECK_EQ(pr.q[pr.q_len - 1].buf[0] >> 4, 2); /* short header */
 	}
 	pair_pump(&pr);
@@ -1094,7 +1097,8 @@ static void test_spoofed_source_no_migration(void)
 	struct pair pr;
 
 	setup(&pr, 1, NULL, NULL);
-	pair_node_init(&pr, THIRD, NULL, NULL); /* sits at the spoofed address, counts what it gets */
+	pair_node_init(&pr, THIRD, NULL,
+		       NULL); /* sits at the spoofed address, counts what it gets */
 	set_addr(&pr.node[THIRD].addr, 66, 6666);
 	establish(&pr);
 	pr.node[CLIENT].has_spoof = true;
@@ -1360,9 +1364,8 @@ static void test_deadlines(void)
 		uint16_t deadline_ms;
 		bool is_delivered;
 	} t[] = {
-		{CLIENT, 2, false}, {CLIENT, 4, false},	 {CLIENT, 100, true},
-		{CLIENT, 1000, true}, {CLIENT, 0, true}, {SERVER, 2, true},
-		{SERVER, 100, true},
+		{CLIENT, 2, false}, {CLIENT, 4, false}, {CLIENT, 100, true}, {CLIENT, 1000, true},
+		{CLIENT, 0, true},  {SERVER, 2, true},	{SERVER, 100, true},
 	};
 	uint8_t pkt[WIRE_MAX_PACKET_BYTES];
 	uint64_t missed = 0;
@@ -1615,9 +1618,10 @@ static void test_lossy_wire(void)
 
 /*
  * 27: CLOSE forgets the session on both sides (keys, CIDs) and a new
- * handshake works afterwards: a resumption that keeps the old CIDs (Q6),
- * or a full handshake when the server keeps no tickets. A captured CLOSE
- * replayed into the new session does nothing (Q7).
+ * handshake works afterwards: a resumption, whose key receives on the old
+ * CIDs until the client's immediate rekey brings fresh ones (Q6), or a full
+ * handshake when the server keeps no tickets. A captured CLOSE replayed
+ * into the new session does nothing (Q7).
  */
 static void test_close(void)
 {
@@ -1654,13 +1658,24 @@ static void test_close(void)
 	CHECK_EQ(delivered(&pr, SERVER, "old session"), 0);
 
 	CHECK_EQ(send_text(&pr, CLIENT, "second session"), 0);
+	pair_deliver_due(&pr); /* RESUME_HELLO */
+	/* Q6: the resumed key receives on the old CID but does not send with it. */
+	CHECK_EQ(peer_of(&pr, SERVER)->cur.rx_cid, server_cid);
+	CHECK(peer_of(&pr, SERVER)->cur.is_inherited_cids);
+	CHECK(cid_lookup(eng(&pr, SERVER), server_cid) != NULL);
+	engine_peer_info(eng(&pr, SERVER), client_id, &info);
+	CHECK(!info.has_short_header);
 	pair_pump(&pr);
 	CHECK_EQ(state_of(&pr, CLIENT), PEER_ESTABLISHED);
 	CHECK_EQ(state_of(&pr, SERVER), PEER_ESTABLISHED);
 	CHECK_EQ(engine_stats(eng(&pr, SERVER))->resumptions_completed, 1);
 	CHECK_EQ(delivered(&pr, SERVER, "second session"), 1);
+	/* The client rekeys at once, which gives both sides fresh CIDs for short headers. */
+	CHECK_EQ(engine_stats(eng(&pr, CLIENT))->rekeys, 1);
+	CHECK_EQ(engine_stats(eng(&pr, SERVER))->rekeys, 1);
 	engine_peer_info(eng(&pr, SERVER), client_id, &info);
-	CHECK_EQ(info.rx_cid, server_cid); /* Q6: a resumption keeps the CIDs */
+	CHECK(info.has_short_header);
+	CHECK_EQ(info.rx_cid, peer_of(&pr, CLIENT)->cur.tx_cid);
 	before = drops(&pr, SERVER, DROP_AUTH) + drops(&pr, SERVER, DROP_REPLAY);
 	inject(&pr, SERVER, close_pkt, close_len, &pr.node[CLIENT].addr);
 	CHECK_EQ(drops(&pr, SERVER, DROP_AUTH) + drops(&pr, SERVER, DROP_REPLAY), before + 1);
