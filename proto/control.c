@@ -77,6 +77,7 @@ int control_rekey(struct engine *e, struct peer *p, uint64_t now_ms)
 	if (rc == 0) {
 		kdf_rekey(key, p->cur.key, salt);
 		rc = install_rekeyed(e, p, key, WIRE_DIR_INITIATOR, now_ms);
+		p->is_rekey_pending = rc == 0;
 	}
 	secret_wipe(salt, sizeof(salt));
 	secret_wipe(key, sizeof(key));
@@ -95,6 +96,39 @@ static void on_rekey_request(struct engine *e, struct peer *p, uint64_t now_ms, 
 	secret_wipe(key, sizeof(key));
 }
 
+/*
+ * Both sides sent REKEY_REQUEST at once: each switched to its own K' and
+ * can open the other's request only with the key it just retired. Left
+ * alone (as in the reference, §14.2) they end on different keys for good.
+ * Tie-break as for dual HELLOs: the greater static key's rekey stands; the
+ * other side drops its own K' and derives the winner's from the old key.
+ */
+static void on_crossed_rekey(struct engine *e, struct peer *p, uint64_t now_ms,
+			     const uint8_t *salt)
+{
+	uint8_t key[WIRE_KEY_BYTES];
+	struct key_epoch fresh;
+
+	if (memcmp(e->pub, p->pub, WIRE_KEY_BYTES) > 0)
+		return engine_count_drop(e, DROP_REKEY_CROSSED);
+	kdf_rekey(key, p->prev.key, salt);
+	if (epoch_install(&fresh, key, WIRE_DIR_RESPONDER, now_ms) == 0) {
+		epoch_move(e, &p->cur, &fresh, p); /* our K' goes; prev keeps the old key */
+		epoch_derive_cids(&p->cur);
+		cid_register(e, p, &p->cur);
+		p->last_cids.is_set = true;
+		p->last_cids.rx = p->cur.rx_cid;
+		p->last_cids.tx = p->cur.tx_cid;
+		p->tx_seq = 1;
+		p->epoch_ms = now_ms;
+		p->is_rekey_pending = false;
+		e->stats.rekeys++;
+		emit_simple(e, p, ENGINE_EV_REKEYED);
+		send_sealed(e, p, now_ms, WIRE_TYPE_REKEY_ACK, NULL, 0, NULL);
+	}
+	secret_wipe(key, sizeof(key));
+}
+
 /* §15: sent once; both sides forget the session, an automatic peer entirely. */
 static void forget(struct engine *e, struct peer *p)
 {
@@ -107,7 +141,7 @@ static void forget(struct engine *e, struct peer *p)
 
 int control_close(struct engine *e, struct peer *p, uint64_t now_ms)
 {
-	if (!p->cur.is_set)
+	if (!tx_epoch(p))
 		return -ENOTCONN;
 	send_sealed(e, p, now_ms, WIRE_TYPE_CLOSE, NULL, 0, NULL);
 	forget(e, p);
@@ -241,6 +275,11 @@ void control_on_sealed(struct engine *e, uint64_t now_ms, const struct long_head
 	else if (h->type == WIRE_TYPE_RESUMPTION_TICKET && p->prev.is_set &&
 		 replay_check(&p->prev.replay, h->seq) && open_long(&p->prev, pkt, len, pt))
 		k = &p->prev;
+	/* A peer's REKEY_REQUEST that crossed ours is sealed with the key we just retired. */
+	else if (h->type == WIRE_TYPE_REKEY_REQUEST && p->is_rekey_pending &&
+		 epoch_prev_is_live(p, now_ms) && replay_check(&p->prev.replay, h->seq) &&
+		 open_long(&p->prev, pkt, len, pt))
+		k = &p->prev;
 	if (!k)
 		return engine_count_drop(e, replay_check(&p->cur.replay, h->seq) ? DROP_AUTH
 										 : DROP_REPLAY);
@@ -258,10 +297,14 @@ void control_on_sealed(struct engine *e, uint64_t now_ms, const struct long_head
 		forget(e, p);
 		break;
 	case WIRE_TYPE_REKEY_REQUEST:
-		on_rekey_request(e, p, now_ms, pt);
+		if (k == &p->prev)
+			on_crossed_rekey(e, p, now_ms, pt);
+		else
+			on_rekey_request(e, p, now_ms, pt);
 		break;
 	case WIRE_TYPE_REKEY_ACK:
-		break; /* the requester switched already (§14.3) */
+		p->is_rekey_pending = false; /* the requester switched already (§14.3) */
+		break;
 	case WIRE_TYPE_RESUMPTION_TICKET:
 		if (p->state == PEER_ESTABLISHED)
 			resume_on_ticket(e, p, k, pt);

@@ -87,8 +87,11 @@ int data_send(struct engine *e, struct peer *p, uint64_t now_ms, const uint8_t *
 		if (rc)
 			return rc;
 	}
+	/* Older payloads first: a new one never overtakes the queue. */
+	if (p->queue_head && tx_epoch(p))
+		data_flush_queue(e, p, now_ms);
 	/* No keys yet, or an unvalidated address out of budget: keep it for later. */
-	if (!tx_epoch(p) || !amp_allows(p, &p->addr, wire_len)) {
+	if (!tx_epoch(p) || p->queue_head || !amp_allows(p, &p->addr, wire_len)) {
 		if (p->is_hs_exhausted) {
 			p->is_hs_exhausted = false;
 			return -EPIPE;
@@ -274,6 +277,9 @@ void data_on_short(struct engine *e, uint64_t now_ms, const uint8_t *pkt, size_t
 		e->stats.cid_collisions++;
 	if (!hit)
 		return engine_count_drop(e, saw_replay ? DROP_REPLAY : DROP_AUTH);
+	/* The peer sends with the CIDs a resumption carried over, so it has them: we may too. */
+	if (hit->epoch == &hit->peer->cur)
+		hit->peer->cur.is_inherited_cids = false;
 	accept_data(e, now_ms, hit->peer, hit->epoch, from, seq, 0, pt, pt_len, len);
 	secret_wipe(pt, pt_len);
 }

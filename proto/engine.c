@@ -42,6 +42,7 @@ static const char *const drop_names[DROP_COUNT] = {
 	[DROP_PEER_LIMIT] = "peer_limit",
 	[DROP_PATH] = "path",
 	[DROP_HELLO_IGNORED] = "hello_ignored",
+	[DROP_REKEY_CROSSED] = "rekey_crossed",
 };
 
 const char *engine_drop_name(enum engine_drop d)
@@ -142,6 +143,8 @@ bool engine_transmit(struct engine *e, struct peer *p, const struct net_addr *to
 {
 	struct amp_budget *b = amp_budget_for(p, to);
 
+	if (!addr_is_set(to))
+		return false;
 	if (b) {
 		if (b->tx_bytes + len > 3 * b->rx_bytes) {
 			engine_count_drop(e, DROP_AMPLIFICATION);
@@ -149,8 +152,6 @@ bool engine_transmit(struct engine *e, struct peer *p, const struct net_addr *to
 		}
 		b->tx_bytes += len;
 	}
-	if (!addr_is_set(to))
-		return false;
 	e->stats.tx_packets++;
 	e->stats.tx_bytes += len;
 	if (p) {

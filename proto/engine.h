@@ -96,6 +96,7 @@ enum engine_drop {
 	DROP_PEER_LIMIT,    /* too many automatic peers */
 	DROP_PATH,	    /* PATH_RESPONSE not matching a live probe */
 	DROP_HELLO_IGNORED, /* dual initiation tie-break, or a replayed HELLO */
+	DROP_REKEY_CROSSED, /* both sides rekeyed at once; the greater key's rekey wins */
 	DROP_COUNT,
 };
 

@@ -138,6 +138,7 @@ struct peer {
 	struct responder_state resp;
 	bool is_hs_exhausted;
 	bool is_resumed; /* the current session came from a ticket */
+	bool is_rekey_pending; /* our REKEY_REQUEST is not acknowledged yet */
 
 	struct queued_payload *queue_head, *queue_tail;
 	uint32_t queue_len;

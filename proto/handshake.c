@@ -311,6 +311,7 @@ void handshake_established(struct engine *e, struct peer *p, uint64_t now_ms, bo
 	peer_set_state(e, p, PEER_ESTABLISHED);
 	p->is_hs_exhausted = false;
 	p->is_resumed = is_resumed;
+	p->is_rekey_pending = false;
 	p->last_handshake_ms = now_ms;
 	if (p->cur.has_cids) {
 		p->last_cids.is_set = true;

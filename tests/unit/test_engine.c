@@ -1834,6 +1834,42 @@ static void test_ticket_across_rekey(void)
 	pair_fini(&pr);
 }
 
+/*
+ * 31: both sides request a rekey at the same moment. Each switches to its
+ * own K' and receives the other's request under the key it just retired;
+ * the greater static key's rekey stands and the other side adopts it, so
+ * both end on one key (the reference would stay split for good, §14.2).
+ */
+static void test_crossed_rekey(void)
+{
+	struct pair pr;
+	struct peer *c, *s;
+	int winner;
+
+	setup(&pr, 1, NULL, NULL);
+	establish(&pr);
+	CHECK_EQ(engine_rekey(eng(&pr, CLIENT), pr.now_ms, server_id), 0);
+	CHECK_EQ(engine_rekey(eng(&pr, SERVER), pr.now_ms, client_id), 0);
+	pair_run(&pr, 20);
+	c = peer_of(&pr, CLIENT);
+	s = peer_of(&pr, SERVER);
+	CHECK(c->cur.is_set && s->cur.is_set);
+	CHECK_MEM(c->cur.key, s->cur.key, WIRE_KEY_BYTES);
+	CHECK(c->cur.tx_dir != s->cur.tx_dir);
+	CHECK_EQ(c->cur.rx_cid, s->cur.tx_cid);
+	CHECK(!c->is_rekey_pending && !s->is_rekey_pending);
+	/* c->pub is the server's key, s->pub the client's: the greater one keeps its rekey. */
+	winner = memcmp(c->pub, s->pub, WIRE_KEY_BYTES) > 0 ? SERVER : CLIENT;
+	CHECK_EQ(drops(&pr, winner, DROP_REKEY_CROSSED), 1);
+	CHECK_EQ(drops(&pr, winner == CLIENT ? SERVER : CLIENT, DROP_REKEY_CROSSED), 0);
+	CHECK_EQ(send_text(&pr, CLIENT, "after crossed rekey c"), 0);
+	CHECK_EQ(send_text(&pr, SERVER, "after crossed rekey s"), 0);
+	pair_run(&pr, 20);
+	CHECK_EQ(delivered(&pr, SERVER, "after crossed rekey c"), 1);
+	CHECK_EQ(delivered(&pr, CLIENT, "after crossed rekey s"), 1);
+	pair_fini(&pr);
+}
+
 /* ---- the case table */
 
 static const struct {
@@ -1870,6 +1906,7 @@ static const struct {
 	/* 28 */ {"PING/PONG RTT (Q7)", test_ping},
 	/* 29 */ {"all-zero and low-order HELLO keys (Q21)", test_bad_hello_keys},
 	/* 30 */ {"ticket opened with the previous key (Q11)", test_ticket_across_rekey},
+	/* 31 */ {"crossed rekeys converge", test_crossed_rekey},
 };
 
 int main(int argc, char **argv)
