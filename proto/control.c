@@ -41,16 +41,22 @@ static void emit_simple(struct engine *e, struct peer *p, enum engine_event_type
 	engine_emit(e, &ev);
 }
 
-/* Installs K' as cur, keeping the old key readable for the grace period. */
+/*
+ * Installs K' as cur with fresh CIDs. With `keep_old` the current key moves
+ * to prev for the grace period (a normal rekey); without, it is dropped and
+ * prev stays as it is (adopting the winner of crossed rekeys).
+ */
 static int install_rekeyed(struct engine *e, struct peer *p, const uint8_t key[WIRE_KEY_BYTES],
-			   uint8_t tx_dir, uint64_t now_ms)
+			   uint8_t tx_dir, bool keep_old, uint64_t now_ms)
 {
 	struct key_epoch fresh;
 
 	if (epoch_install(&fresh, key, tx_dir, now_ms) != 0)
 		return -ENOMEM;
-	epoch_move(e, &p->prev, &p->cur, p);
-	p->prev.installed_ms = now_ms;
+	if (keep_old) {
+		epoch_move(e, &p->prev, &p->cur, p);
+		p->prev.installed_ms = now_ms;
+	}
 	epoch_move(e, &p->cur, &fresh, p);
 	epoch_derive_cids(&p->cur);
 	cid_register(e, p, &p->cur);
@@ -59,6 +65,7 @@ static int install_rekeyed(struct engine *e, struct peer *p, const uint8_t key[W
 	p->last_cids.tx = p->cur.tx_cid;
 	p->tx_seq = 1;
 	p->epoch_ms = now_ms;
+	p->is_rekey_pending = false;
 	e->stats.rekeys++;
 	emit_simple(e, p, ENGINE_EV_REKEYED);
 	return 0;
@@ -76,7 +83,7 @@ int control_rekey(struct engine *e, struct peer *p, uint64_t now_ms)
 	rc = send_sealed(e, p, now_ms, WIRE_TYPE_REKEY_REQUEST, salt, sizeof(salt), NULL);
 	if (rc == 0) {
 		kdf_rekey(key, p->cur.key, salt);
-		rc = install_rekeyed(e, p, key, WIRE_DIR_INITIATOR, now_ms);
+		rc = install_rekeyed(e, p, key, WIRE_DIR_INITIATOR, true, now_ms);
 		p->is_rekey_pending = rc == 0;
 	}
 	secret_wipe(salt, sizeof(salt));
@@ -91,7 +98,7 @@ static void on_rekey_request(struct engine *e, struct peer *p, uint64_t now_ms, 
 	if (p->state != PEER_ESTABLISHED)
 		return engine_count_drop(e, DROP_BAD_STATE);
 	kdf_rekey(key, p->cur.key, salt);
-	if (install_rekeyed(e, p, key, WIRE_DIR_RESPONDER, now_ms) == 0)
+	if (install_rekeyed(e, p, key, WIRE_DIR_RESPONDER, true, now_ms) == 0)
 		send_sealed(e, p, now_ms, WIRE_TYPE_REKEY_ACK, NULL, 0, NULL);
 	secret_wipe(key, sizeof(key));
 }
@@ -103,29 +110,16 @@ static void on_rekey_request(struct engine *e, struct peer *p, uint64_t now_ms, 
  * Tie-break as for dual HELLOs: the greater static key's rekey stands; the
  * other side drops its own K' and derives the winner's from the old key.
  */
-static void on_crossed_rekey(struct engine *e, struct peer *p, uint64_t now_ms,
-			     const uint8_t *salt)
+static void on_crossed_rekey(struct engine *e, struct peer *p, uint64_t now_ms, const uint8_t *salt)
 {
 	uint8_t key[WIRE_KEY_BYTES];
-	struct key_epoch fresh;
 
 	if (memcmp(e->pub, p->pub, WIRE_KEY_BYTES) > 0)
 		return engine_count_drop(e, DROP_REKEY_CROSSED);
 	kdf_rekey(key, p->prev.key, salt);
-	if (epoch_install(&fresh, key, WIRE_DIR_RESPONDER, now_ms) == 0) {
-		epoch_move(e, &p->cur, &fresh, p); /* our K' goes; prev keeps the old key */
-		epoch_derive_cids(&p->cur);
-		cid_register(e, p, &p->cur);
-		p->last_cids.is_set = true;
-		p->last_cids.rx = p->cur.rx_cid;
-		p->last_cids.tx = p->cur.tx_cid;
-		p->tx_seq = 1;
-		p->epoch_ms = now_ms;
-		p->is_rekey_pending = false;
-		e->stats.rekeys++;
-		emit_simple(e, p, ENGINE_EV_REKEYED);
+	/* Our own K' goes; prev keeps the old key for the grace period. */
+	if (install_rekeyed(e, p, key, WIRE_DIR_RESPONDER, false, now_ms) == 0)
 		send_sealed(e, p, now_ms, WIRE_TYPE_REKEY_ACK, NULL, 0, NULL);
-	}
 	secret_wipe(key, sizeof(key));
 }
 

@@ -471,8 +471,8 @@ int engine_peer_info(const struct engine *e, const uint8_t id[WIRE_PEER_ID_BYTES
 	out->next_tx_seq = p->tx_seq;
 	out->rx_cid = p->cur.rx_cid;
 	out->tx_cid = p->cur.tx_cid;
-	out->has_short_header = p->state == PEER_ESTABLISHED && p->cur.has_cids &&
-				!p->cur.is_inherited_cids;
+	out->has_short_header =
+		p->state == PEER_ESTABLISHED && p->cur.has_cids && !p->cur.is_inherited_cids;
 	out->rx_packets = p->rx_packets;
 	out->tx_packets = p->tx_packets;
 	out->rx_bytes = p->rx_bytes;

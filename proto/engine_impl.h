@@ -43,8 +43,8 @@ struct key_epoch {
 	bool is_set;
 	uint8_t key[WIRE_KEY_BYTES]; /* raw K: tickets and rekey derive from it */
 	struct aead_key aead;
-	uint8_t tx_dir; /* enum wire_direction of our sends */
-	bool has_cids;	/* false after a resumption with no prior CIDs */
+	uint8_t tx_dir;		/* enum wire_direction of our sends */
+	bool has_cids;		/* false after a resumption with no prior CIDs */
 	bool is_inherited_cids; /* carried over by a resumption: receive only (resume.c) */
 	uint16_t rx_cid, tx_cid;
 	struct replay_window replay; /* per epoch: old-key packets never disturb new (Q8) */
@@ -137,7 +137,7 @@ struct peer {
 	struct initiator_state ini;
 	struct responder_state resp;
 	bool is_hs_exhausted;
-	bool is_resumed; /* the current session came from a ticket */
+	bool is_resumed;       /* the current session came from a ticket */
 	bool is_rekey_pending; /* our REKEY_REQUEST is not acknowledged yet */
 
 	struct queued_payload *queue_head, *queue_tail;
@@ -243,6 +243,10 @@ bool open_long(struct key_epoch *k, const uint8_t *pkt, size_t len, uint8_t *pt)
 /* ---- handshake (handshake.c) */
 void handshake_ack_aad(uint8_t aad[WIRE_ACK_AAD_BYTES], const struct long_header *h,
 		       const uint8_t *eph_pub, const uint8_t *server_nonce);
+struct peer *handshake_ack_peer(struct engine *e, const struct long_header *h, bool is_resume);
+bool handshake_ack_verify(const uint8_t key[WIRE_KEY_BYTES], const struct long_header *h,
+			  const uint8_t *body, uint32_t nonce_seq);
+void handshake_begin_attempt(struct engine *e, struct peer *p, bool is_resume, uint64_t now_ms);
 int handshake_start(struct engine *e, struct peer *p, uint64_t now_ms);
 void handshake_on_hello(struct engine *e, uint64_t now_ms, const struct long_header *h,
 			const uint8_t *pkt, size_t len, const struct net_addr *from);

@@ -58,6 +58,24 @@ static void send_hello(struct engine *e, struct peer *p)
 	engine_transmit(e, p, &p->addr, pkt, WIRE_LONG_HDR_BYTES + body_len);
 }
 
+/*
+ * What HELLO and RESUME_HELLO attempts share: a fresh ephemeral key and
+ * client nonce (kept for retransmissions), AwaitingAck, the first retry
+ * timer. The ticket fields, for a resumption, are filled by the caller.
+ */
+void handshake_begin_attempt(struct engine *e, struct peer *p, bool is_resume, uint64_t now_ms)
+{
+	secret_wipe(&p->ini, sizeof(p->ini));
+	p->ini.is_resume = is_resume;
+	engine_random(e, p->ini.eph_secret, WIRE_KEY_BYTES);
+	x25519_public(p->ini.eph_pub, p->ini.eph_secret);
+	engine_random(e, p->ini.nonce, WIRE_HS_NONCE_BYTES);
+	p->ini.attempts = 1;
+	p->ini.last_sent_ms = now_ms;
+	peer_set_state(e, p, PEER_AWAITING_ACK);
+	engine_schedule(e, now_ms + ((uint64_t)e->cfg.hs_retry_base_ms << 1));
+}
+
 /* Starts a full handshake; a peer holding a live ticket resumes instead (§16.3). */
 int handshake_start(struct engine *e, struct peer *p, uint64_t now_ms)
 {
@@ -65,15 +83,8 @@ int handshake_start(struct engine *e, struct peer *p, uint64_t now_ms)
 		return -EDESTADDRREQ;
 	if (resume_can_start(e, p))
 		return resume_start(e, p, now_ms);
-	secret_wipe(&p->ini, sizeof(p->ini));
-	engine_random(e, p->ini.eph_secret, WIRE_KEY_BYTES);
-	x25519_public(p->ini.eph_pub, p->ini.eph_secret);
-	engine_random(e, p->ini.nonce, WIRE_HS_NONCE_BYTES);
-	p->ini.attempts = 1;
-	p->ini.last_sent_ms = now_ms;
-	peer_set_state(e, p, PEER_AWAITING_ACK);
+	handshake_begin_attempt(e, p, false, now_ms);
 	send_hello(e, p);
-	engine_schedule(e, now_ms + ((uint64_t)e->cfg.hs_retry_base_ms << 1));
 	return 0;
 }
 
@@ -141,6 +152,43 @@ void handshake_ack_aad(uint8_t aad[WIRE_ACK_AAD_BYTES], const struct long_header
 	header_long_aad(aad, raw);
 	memcpy(aad + WIRE_LONG_HDR_BYTES, eph_pub, WIRE_KEY_BYTES);
 	memcpy(aad + WIRE_LONG_HDR_BYTES + WIRE_KEY_BYTES, server_nonce, WIRE_HS_NONCE_BYTES);
+}
+
+/*
+ * The initiator's side of both ACKs (§9.5 step 1, §16.5): the peer named by
+ * src_id, in AwaitingAck for the right kind of attempt. Q17: dst_id is
+ * checked too. NULL (counted) otherwise.
+ */
+struct peer *handshake_ack_peer(struct engine *e, const struct long_header *h, bool is_resume)
+{
+	struct peer *p;
+
+	if (!is_for_us(e, h)) {
+		engine_count_drop(e, DROP_NOT_FOR_US);
+		return NULL;
+	}
+	p = peer_find(e, h->src_id);
+	if (!p) {
+		engine_count_drop(e, DROP_UNKNOWN_PEER);
+		return NULL;
+	}
+	if (p->state != PEER_AWAITING_ACK || p->ini.is_resume != is_resume) {
+		engine_count_drop(e, DROP_BAD_STATE);
+		return NULL;
+	}
+	return p;
+}
+
+/* Checks an ACK's tag: empty plaintext, AAD = canon header || E_s || n_s (§5.4). */
+bool handshake_ack_verify(const uint8_t key[WIRE_KEY_BYTES], const struct long_header *h,
+			  const uint8_t *body, uint32_t nonce_seq)
+{
+	uint8_t aad[WIRE_ACK_AAD_BYTES], nonce[WIRE_AEAD_NONCE_BYTES], empty[1];
+
+	handshake_ack_aad(aad, h, body, body + WIRE_KEY_BYTES);
+	header_nonce(nonce, WIRE_DIR_RESPONDER, h->type, nonce_seq);
+	return aead_open_once(key, nonce, aad, sizeof(aad),
+			      body + WIRE_KEY_BYTES + WIRE_HS_NONCE_BYTES, WIRE_TAG_BYTES, empty);
 }
 
 /* §9.3: builds and caches the HELLO_ACK for key K held in p->next. */
@@ -334,29 +382,20 @@ void handshake_on_hello_ack(struct engine *e, uint64_t now_ms, const struct long
 			    const uint8_t *pkt, size_t len, const struct net_addr *from)
 {
 	const uint8_t *body = pkt + WIRE_LONG_HDR_BYTES;
-	uint8_t eph_dh[WIRE_KEY_BYTES], key[WIRE_KEY_BYTES], aad[WIRE_ACK_AAD_BYTES];
-	uint8_t nonce[WIRE_AEAD_NONCE_BYTES], empty[1];
-	struct peer *p;
+	uint8_t eph_dh[WIRE_KEY_BYTES], key[WIRE_KEY_BYTES];
+	struct peer *p = handshake_ack_peer(e, h, false);
 	bool ok;
 
 	(void)len;
 	(void)from;
-	if (!is_for_us(e, h)) /* Q17 */
-		return engine_count_drop(e, DROP_NOT_FOR_US);
-	p = peer_find(e, h->src_id);
 	if (!p)
-		return engine_count_drop(e, DROP_UNKNOWN_PEER);
-	if (p->state != PEER_AWAITING_ACK || p->ini.is_resume)
-		return engine_count_drop(e, DROP_BAD_STATE);
+		return;
 	if (!static_dh_get(e, p) || !x25519_shared(eph_dh, p->ini.eph_secret, body + ACK_EPHEMERAL))
 		return engine_count_drop(e, DROP_AUTH);
 	kdf_session_key(key, p->static_dh, eph_dh, p->ini.nonce, body + ACK_NONCE);
 	secret_wipe(eph_dh, sizeof(eph_dh));
 	/* The tag is checked with seq 1, the constant, whatever the header says (Q2). */
-	handshake_ack_aad(aad, h, body + ACK_EPHEMERAL, body + ACK_NONCE);
-	header_nonce(nonce, WIRE_DIR_RESPONDER, WIRE_TYPE_HELLO_ACK, 1);
-	ok = aead_open_once(key, nonce, aad, sizeof(aad), body + ACK_TAG, WIRE_TAG_BYTES, empty);
-	if (!ok) {
+	if (!handshake_ack_verify(key, h, body, 1)) {
 		secret_wipe(key, sizeof(key));
 		return engine_count_drop(e, DROP_AUTH);
 	}

@@ -64,18 +64,10 @@ void resume_send_hello(struct engine *e, struct peer *p, uint64_t now_ms, bool i
 
 int resume_start(struct engine *e, struct peer *p, uint64_t now_ms)
 {
-	secret_wipe(&p->ini, sizeof(p->ini));
-	p->ini.is_resume = true;
+	handshake_begin_attempt(e, p, true, now_ms);
 	memcpy(p->ini.ticket_id, p->ticket.id, WIRE_TICKET_ID_BYTES);
 	memcpy(p->ini.psk, p->ticket.psk, WIRE_KEY_BYTES);
-	engine_random(e, p->ini.eph_secret, WIRE_KEY_BYTES);
-	x25519_public(p->ini.eph_pub, p->ini.eph_secret);
-	engine_random(e, p->ini.nonce, WIRE_HS_NONCE_BYTES);
-	p->ini.attempts = 1;
-	p->ini.last_sent_ms = now_ms;
-	peer_set_state(e, p, PEER_AWAITING_ACK);
 	resume_send_hello(e, p, now_ms, false);
-	engine_schedule(e, now_ms + ((uint64_t)e->cfg.hs_retry_base_ms << 1));
 	return 0;
 }
 
@@ -276,26 +268,19 @@ void resume_on_ack(struct engine *e, uint64_t now_ms, const struct long_header *
 		   const uint8_t *pkt, size_t len)
 {
 	const uint8_t *body = pkt + WIRE_LONG_HDR_BYTES;
-	uint8_t eph_dh[WIRE_KEY_BYTES], key[WIRE_KEY_BYTES], aad[WIRE_ACK_AAD_BYTES];
-	uint8_t nonce[WIRE_AEAD_NONCE_BYTES], empty[1];
-	struct peer *p;
+	uint8_t eph_dh[WIRE_KEY_BYTES], key[WIRE_KEY_BYTES];
+	struct peer *p = handshake_ack_peer(e, h, true);
 	bool ok;
 
 	(void)len;
-	if (memcmp(h->dst_id, e->id, WIRE_PEER_ID_BYTES) != 0) /* Q17 */
-		return engine_count_drop(e, DROP_NOT_FOR_US);
-	p = peer_find(e, h->src_id);
 	if (!p)
-		return engine_count_drop(e, DROP_UNKNOWN_PEER);
-	if (p->state != PEER_AWAITING_ACK || !p->ini.is_resume)
-		return engine_count_drop(e, DROP_BAD_STATE);
+		return;
 	if (!x25519_shared(eph_dh, p->ini.eph_secret, body + RA_EPHEMERAL))
 		return engine_count_drop(e, DROP_AUTH);
 	kdf_resume_key(key, p->ini.psk, eph_dh, p->ini.nonce, body + RA_NONCE);
 	secret_wipe(eph_dh, sizeof(eph_dh));
-	handshake_ack_aad(aad, h, body + RA_EPHEMERAL, body + RA_NONCE);
-	header_nonce(nonce, WIRE_DIR_RESPONDER, WIRE_TYPE_RESUME_ACK, h->seq);
-	ok = aead_open_once(key, nonce, aad, sizeof(aad), body + RA_TAG, WIRE_TAG_BYTES, empty) &&
+	/* Unlike HELLO_ACK, the RESUME_ACK tag uses the header's seq (§16.5). */
+	ok = handshake_ack_verify(key, h, body, h->seq) &&
 	     install_resumed(e, p, key, WIRE_DIR_INITIATOR, now_ms) == 0;
 	secret_wipe(key, sizeof(key));
 	if (!ok)

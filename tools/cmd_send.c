@@ -23,7 +23,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: drift send --to PUBKEY@HOST:PORT [--key FILE | --ephemeral] [--bind ADDR]\n"
-		"                  [--timeout MS] [--wait-reply] [--rekey] [--ticket FILE] MESSAGE|-\n"
+		"                  [--timeout MS] [--wait-reply] [--rekey] [--ticket FILE] "
+		"MESSAGE|-\n"
 		"\n"
 		"Handshake with the peer and send MESSAGE, or standard input with '-' (in\n"
 		"datagrams of at most 1348 bytes, up to 16 MiB).\n"
@@ -38,7 +39,8 @@ static void usage(FILE *out)
 		"  --wait-reply           wait for one reply (e.g. from `drift listen --echo`) and "
 		"print it\n"
 		"  --rekey                start a new key epoch after the first datagram\n"
-		"  --ticket FILE          resume with the ticket in FILE if there is one, and store\n"
+		"  --ticket FILE          resume with the ticket in FILE if there is one, and "
+		"store\n"
 		"                         the peer's next ticket there (mode 0600)\n"
 		"  -h, --help             show this help\n");
 }
@@ -61,16 +63,11 @@ static uint8_t *read_stdin(size_t *len)
 int cmd_send_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"to", required_argument, NULL, 'T'},
-		{"key", required_argument, NULL, 'K'},
-		{"ephemeral", no_argument, NULL, 'E'},
-		{"bind", required_argument, NULL, 'B'},
-		{"timeout", required_argument, NULL, 't'},
-		{"wait-reply", no_argument, NULL, 'w'},
-		{"rekey", no_argument, NULL, 'r'},
-		{"ticket", required_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"to", required_argument, NULL, 'T'},	   {"key", required_argument, NULL, 'K'},
+		{"ephemeral", no_argument, NULL, 'E'},	   {"bind", required_argument, NULL, 'B'},
+		{"timeout", required_argument, NULL, 't'}, {"wait-reply", no_argument, NULL, 'w'},
+		{"rekey", no_argument, NULL, 'r'},	   {"ticket", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0},
 	};
 	const char *to = NULL, *key = NULL, *bind_addr = NULL, *ticket = NULL;
 	bool ephemeral = false, wait_reply = false, rekey = false;

@@ -172,25 +172,29 @@ bool node_ticket_load(const char *cmd, struct DriftTransport *t, const char *pat
 
 	if (fd < 0) {
 		if (errno != ENOENT)
-			fprintf(stderr, "%s: ticket file \"%s\": %s; starting with a full handshake\n",
-				cmd, path, strerror(errno));
+			fprintf(stderr,
+				"%s: ticket file \"%s\": %s; starting with a full handshake\n", cmd,
+				path, strerror(errno));
 		return false;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
-		fprintf(stderr, "%s: ticket file \"%s\" is not a regular file readable by its owner "
-				"only (chmod 600 it); ignoring it\n",
+		fprintf(stderr,
+			"%s: ticket file \"%s\" is not a regular file readable by its owner "
+			"only (chmod 600 it); ignoring it\n",
 			cmd, path);
 		goto out_close;
 	}
 	n = read(fd, blob, sizeof(blob));
 	if (n != TICKET_BLOB_BYTES) {
-		fprintf(stderr, "%s: ticket file \"%s\" is not a %d-byte DRIFT ticket; ignoring it\n",
-			cmd, path, TICKET_BLOB_BYTES);
+		fprintf(stderr,
+			"%s: ticket file \"%s\" is not a %d-byte DRIFT ticket; ignoring it\n", cmd,
+			path, TICKET_BLOB_BYTES);
 		goto out_close;
 	}
 	if (drift_transport_import_ticket(t, blob) != DRIFT_OK) {
-		fprintf(stderr, "%s: ticket in \"%s\" is expired or for another peer; starting with a "
-				"full handshake\n",
+		fprintf(stderr,
+			"%s: ticket in \"%s\" is expired or for another peer; starting with a "
+			"full handshake\n",
 			cmd, path);
 		goto out_close;
 	}
@@ -214,8 +218,9 @@ bool node_ticket_save(const char *cmd, struct DriftTransport *t, const uint8_t p
 		struct timespec ts = {0, 10 * 1000000L};
 
 		if (waited >= wait_ms) {
-			fprintf(stderr, "%s: the peer sent no resumption ticket; \"%s\" not written\n",
-				cmd, path);
+			fprintf(stderr,
+				"%s: the peer sent no resumption ticket; \"%s\" not written\n", cmd,
+				path);
 			return false;
 		}
 		nanosleep(&ts, NULL);
