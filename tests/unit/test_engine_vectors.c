@@ -8,6 +8,7 @@
  */
 #include "tests/lib/pair.h"
 
+#include "crypto/aead.h"
 #include "crypto/backend.h"
 
 /* Node 0 is the client (secret 11..), node 1 the server (22..). */
@@ -247,6 +248,36 @@ static void test_path_ping_close(void)
 	pair_fini(&pr);
 }
 
+/*
+ * beacon: this node does not run mesh routing (BEACONs are dropped as
+ * mesh_unsupported), but the datagram is still built here from the header
+ * codec and the AEAD exactly as WIRE.md §19.1 says, so the layers a future
+ * mesh would use are pinned: client seq 9, plaintext length in payload_len.
+ */
+static void test_beacon(void)
+{
+	uint8_t key[32], pt[64], want[WIRE_MAX_PACKET_BYTES], pkt[WIRE_MAX_PACKET_BYTES];
+	uint8_t nonce[WIRE_AEAD_NONCE_BYTES], aad[WIRE_LONG_HDR_BYTES];
+	struct long_header h = {.type = WIRE_TYPE_BEACON, .seq = 9, .hop_ttl = 1};
+	long pt_len = vectors_bytes("beacon", "out.plaintext", pt, sizeof(pt));
+	long want_len = vectors_bytes("beacon", "out.wire", want, sizeof(want));
+
+	vectors_bytes("session_key_v2", "out.session_key", key, sizeof(key));
+	vectors_bytes("peer_id_examples", "out.client_peer_id", h.src_id, 8);
+	vectors_bytes("peer_id_examples", "out.server_peer_id", h.dst_id, 8);
+	if (pt_len < 0 || want_len < 0)
+		return;
+	h.payload_len = (uint16_t)pt_len;
+	header_long_encode(pkt, &h);
+	header_nonce(nonce, WIRE_DIR_INITIATOR, WIRE_TYPE_BEACON, 9);
+	header_long_aad(aad, pkt);
+	CHECK_EQ(aead_seal_once(key, nonce, aad, sizeof(aad), pt, (size_t)pt_len,
+				pkt + WIRE_LONG_HDR_BYTES),
+		 0);
+	CHECK_EQ(WIRE_LONG_HDR_BYTES + pt_len + WIRE_TAG_BYTES, want_len);
+	CHECK_MEM(pkt, want, (size_t)want_len);
+}
+
 int main(void)
 {
 	if (backend_init() != 0)
@@ -256,5 +287,6 @@ int main(void)
 	test_rekey();
 	test_ticket_and_resumption();
 	test_path_ping_close();
+	test_beacon();
 	return harness_finish();
 }
