@@ -478,6 +478,16 @@ enum DriftResult drift_transport_set_accept_any(struct DriftTransport *transport
 	return DRIFT_OK;
 }
 
+enum DriftResult drift_transport_set_max_peers(struct DriftTransport *transport, uint32_t max_peers)
+{
+	if (!transport || !max_peers || max_peers > (1u << 22))
+		return DRIFT_ERR_INVALID_ARGUMENT;
+	pthread_mutex_lock(&transport->lock);
+	engine_set_max_auto_peers(transport->e, max_peers);
+	pthread_mutex_unlock(&transport->lock);
+	return DRIFT_OK;
+}
+
 enum DriftResult drift_transport_set_cookies(struct DriftTransport *transport, bool always,
 					     uint32_t threshold)
 {

@@ -167,6 +167,10 @@ struct DriftPeerStats {
 /* Accept HELLOs from identities that were never registered (a server). */
 enum DriftResult drift_transport_set_accept_any(struct DriftTransport *transport, bool accept_any);
 
+/* How many identities accept-any may register at once (default 8192). */
+enum DriftResult drift_transport_set_max_peers(struct DriftTransport *transport,
+					       uint32_t max_peers);
+
 /*
  * DoS cookies (WIRE.md §10): with `always`, every HELLO must echo a cookie
  * from a CHALLENGE first; otherwise cookies start once `threshold`

@@ -414,6 +414,14 @@ void engine_set_accept_any_peer(struct engine *e, bool accept_any)
 	e->cfg.accept_any_peer = accept_any;
 }
 
+void engine_set_max_auto_peers(struct engine *e, uint32_t max_auto)
+{
+	/* Chained buckets: a table sized for fewer peers only gets longer chains. */
+	e->cfg.max_auto_peers = max_auto;
+	if (e->cfg.max_peers < max_auto + 1024)
+		e->cfg.max_peers = max_auto + 1024;
+}
+
 void engine_set_cookies(struct engine *e, bool always, uint32_t threshold)
 {
 	e->cfg.cookie_always = always;

@@ -186,6 +186,12 @@ int engine_connect(struct engine *e, uint64_t now_ms, const uint8_t id[WIRE_PEER
 /* Turns accepting HELLOs from unregistered identities on or off. */
 void engine_set_accept_any_peer(struct engine *e, bool accept_any);
 
+/*
+ * How many peers accept-any may register (WIRE.md default 8192); the table
+ * holds that many plus the registered ones. Lowering it never evicts.
+ */
+void engine_set_max_auto_peers(struct engine *e, uint32_t max_auto);
+
 /* Cookie policy (WIRE.md §10.1): always, or once `threshold` peers await DATA. */
 void engine_set_cookies(struct engine *e, bool always, uint32_t threshold);
 

@@ -25,7 +25,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: drift listen [ADDR] [--accept-any] [--peer PUBKEY]... [--key FILE | "
 		"--ephemeral]\n"
-		"                    [--echo] [--cookies always|N] [--count N] [--quiet]\n"
+		"                    [--echo] [--cookies always|N] [--max-peers N] [--count N] "
+		"[--quiet]\n"
 		"\n"
 		"Receive DRIFT messages on UDP ADDR (default 0.0.0.0:9000; [::]:PORT for IPv6)\n"
 		"and print each as: PEER_ID LEN bytes: TEXT (or hex:... when not printable).\n"
@@ -38,6 +39,7 @@ static void usage(FILE *out)
 		"  --echo          send every message back to its sender\n"
 		"  --cookies always|N  demand DoS cookies from every HELLO, or once N\n"
 		"                  handshakes are half-open (default: never)\n"
+		"  --max-peers N   how many identities --accept-any may register (default 8192)\n"
 		"  --count N       exit after N messages\n"
 		"  --quiet         do not print messages, only the summary at exit\n"
 		"  -h, --help      show this help\n");
@@ -61,16 +63,22 @@ static void print_message(const uint8_t from[8], const uint8_t *p, size_t n)
 int cmd_listen_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"accept-any", no_argument, NULL, 'A'},	   {"peer", required_argument, NULL, 'P'},
-		{"key", required_argument, NULL, 'K'},	   {"ephemeral", no_argument, NULL, 'E'},
-		{"echo", no_argument, NULL, 'e'},	   {"count", required_argument, NULL, 'c'},
-		{"quiet", no_argument, NULL, 'q'},	   {"help", no_argument, NULL, 'h'},
-		{"cookies", required_argument, NULL, 'C'}, {NULL, 0, NULL, 0},
+		{"accept-any", no_argument, NULL, 'A'},
+		{"peer", required_argument, NULL, 'P'},
+		{"key", required_argument, NULL, 'K'},
+		{"ephemeral", no_argument, NULL, 'E'},
+		{"echo", no_argument, NULL, 'e'},
+		{"count", required_argument, NULL, 'c'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"cookies", required_argument, NULL, 'C'},
+		{"max-peers", required_argument, NULL, 'M'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *peers[LISTEN_MAX_PEERS], *key = NULL, *bind_addr = "0.0.0.0:9000";
 	bool accept_any = false, echo = false, ephemeral = false, quiet = false;
 	bool cookies_always = false;
-	unsigned long cookie_threshold = UINT32_MAX;
+	unsigned long cookie_threshold = UINT32_MAX, max_peers = 0;
 	unsigned long count = 0, received = 0, echoed = 0;
 	struct DriftTransport *t;
 	uint8_t pub[32], id[8];
@@ -102,6 +110,18 @@ int cmd_listen_main(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
+		case 'M': {
+			char *end;
+
+			max_peers = strtoul(optarg, &end, 10);
+			if (*end || !max_peers || max_peers > (1ul << 22)) {
+				cli_error("listen",
+					  "--max-peers \"%s\" is not a number from 1 to %lu",
+					  optarg, 1ul << 22);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		}
 		case 'C': {
 			char *end;
 
@@ -159,6 +179,8 @@ int cmd_listen_main(int argc, char **argv)
 	if (!t)
 		return CLI_EXIT_FAILURE;
 	drift_transport_set_accept_any(t, accept_any);
+	if (max_peers)
+		drift_transport_set_max_peers(t, (uint32_t)max_peers);
 	if (cookies_always || cookie_threshold != UINT32_MAX)
 		drift_transport_set_cookies(t, cookies_always, (uint32_t)cookie_threshold);
 	for (int i = 0; i < npeers; i++) {
