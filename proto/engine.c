@@ -355,6 +355,7 @@ void engine_on_timer(struct engine *e, uint64_t now_ms)
 		next = p->list_next;
 		control_timers(e, p, now_ms);
 	}
+	e->next_scan_ms = now_ms + HS_SCAN_MS;
 	/* Recompute from scratch: timers only ever move the deadline later. */
 	e->next_deadline_ms = UINT64_MAX;
 	if (cookie_mode_reachable(e))
@@ -363,9 +364,17 @@ void engine_on_timer(struct engine *e, uint64_t now_ms)
 		engine_schedule(e, peer_deadline(e, p));
 }
 
+/*
+ * Timers are quantised to a peer scan every HS_SCAN_MS (25 ms, the
+ * reference's handshake scan): each scan walks every peer, so with many
+ * peers whose deadlines are spread out a scan per deadline would cost
+ * O(peers) per millisecond.
+ */
 uint64_t engine_next_deadline(const struct engine *e)
 {
-	return e->next_deadline_ms;
+	if (e->next_deadline_ms == UINT64_MAX)
+		return UINT64_MAX;
+	return e->next_deadline_ms > e->next_scan_ms ? e->next_deadline_ms : e->next_scan_ms;
 }
 
 /* ---- application calls */

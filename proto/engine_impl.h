@@ -197,7 +197,7 @@ struct engine {
 	uint32_t ticket_next;
 
 	uint64_t next_deadline_ms;
-	uint64_t next_scan_ms;
+	uint64_t next_scan_ms; /* the peer scan runs at most every HS_SCAN_MS */
 	struct engine_stats stats;
 };
 
