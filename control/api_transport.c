@@ -70,6 +70,7 @@ struct DriftTransport {
 	uint64_t loop_deadline_ms; /* the deadline the loop thread is sleeping towards */
 
 	pthread_cond_t state_changed; /* any non-DATA engine event */
+	bool is_dead;		      /* the loop thread stopped on an error: calls fail */
 	atomic_uint_fast64_t handshakes;
 };
 
@@ -214,6 +215,12 @@ static void *loop_main(void *arg)
 		if (uring_loop_wait(&t->loop, wait_ns) < 0)
 			break;
 	}
+	/* Stopped on an error (not on request): blocked receivers must learn it. */
+	pthread_mutex_lock(&t->lock);
+	t->is_dead = !atomic_load(&t->is_stopping);
+	pthread_cond_broadcast(&t->readable);
+	pthread_cond_broadcast(&t->state_changed);
+	pthread_mutex_unlock(&t->lock);
 	return NULL;
 }
 
@@ -240,9 +247,11 @@ static enum DriftResult result_of(int rc)
 		return DRIFT_ERR_HANDSHAKE_EXHAUSTED;
 	case -ERANGE:
 		return DRIFT_ERR_SESSION_EXHAUSTED;
-	case -ENOTCONN:
+	case -ENOSPC:
+		return DRIFT_ERR_QUEUE_FULL; /* the peer table is full */
 	case -EDESTADDRREQ:
-		return DRIFT_ERR_INVALID_ADDR;
+		return DRIFT_ERR_INVALID_ADDR; /* no address known for the peer */
+	case -ENOTCONN:			       /* no session (rekey, close) or not an initiator */
 	case -EMSGSIZE:
 	case -EINVAL:
 	case -EEXIST:
@@ -288,8 +297,16 @@ enum DriftResult drift_transport_bind(const char *addr, struct DriftIdentity *id
 		return DRIFT_ERR_INTERNAL;
 	}
 	pthread_mutex_init(&t->lock, NULL);
-	pthread_cond_init(&t->readable, NULL);
-	pthread_cond_init(&t->state_changed, NULL);
+	{
+		/* Timeouts follow the monotonic clock: a wall-clock step changes nothing. */
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&t->readable, &ca);
+		pthread_cond_init(&t->state_changed, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	t->fd = udp_socket_open(addr, &t->family);
 	if (t->fd < 0) {
 		drift_identity_free(identity);
@@ -344,12 +361,12 @@ enum DriftResult drift_transport_send_data(struct DriftTransport *transport, con
 	return result_of(rc);
 }
 
-/* Absolute CLOCK_REALTIME deadline for pthread_cond_timedwait. */
+/* Absolute CLOCK_MONOTONIC deadline for pthread_cond_timedwait (see the condattr). */
 static struct timespec deadline_in(uint64_t ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_sec += (time_t)(ms / 1000);
 	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
 	if (ts.tv_nsec >= 1000000000L) {
@@ -373,9 +390,15 @@ enum DriftResult drift_transport_recv(struct DriftTransport *transport, uint64_t
 	until = deadline_in(timeout_ms);
 	pthread_mutex_lock(&transport->lock);
 	while (!transport->q_head) {
-		int rc = timeout_ms ? pthread_cond_timedwait(&transport->readable, &transport->lock,
-							     &until)
-				    : pthread_cond_wait(&transport->readable, &transport->lock);
+		int rc;
+
+		if (transport->is_dead) {
+			pthread_mutex_unlock(&transport->lock);
+			return DRIFT_ERR_IO;
+		}
+		rc = timeout_ms ? pthread_cond_timedwait(&transport->readable, &transport->lock,
+							 &until)
+				: pthread_cond_wait(&transport->readable, &transport->lock);
 
 		if (rc == ETIMEDOUT && !transport->q_head) {
 			pthread_mutex_unlock(&transport->lock);
@@ -524,6 +547,10 @@ enum DriftResult drift_transport_connect(struct DriftTransport *transport, const
 		}
 		if (info.state == PEER_ESTABLISHED)
 			break;
+		if (transport->is_dead) {
+			r = DRIFT_ERR_IO;
+			break;
+		}
 		if (info.state == PEER_PENDING && info.is_hs_exhausted) {
 			r = DRIFT_ERR_HANDSHAKE_EXHAUSTED;
 			break;

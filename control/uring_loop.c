@@ -123,6 +123,8 @@ err_free:
 	io_uring_queue_exit(&l->ring);
 err_close_efd:
 	close(l->efd);
+	/* Nothing is left to release: a later uring_loop_fini() must be a no-op. */
+	memset(l, 0, sizeof(*l));
 	return rc;
 }
 

@@ -183,6 +183,7 @@ void data_on_long(struct engine *e, uint64_t now_ms, const struct long_header *h
 	struct key_epoch *cand[3], *k = NULL;
 	bool saw_replay = false;
 	struct peer *p;
+	uint64_t epoch;
 	int n;
 
 	if (memcmp(h->dst_id, e->id, WIRE_PEER_ID_BYTES) != 0)
@@ -204,20 +205,29 @@ void data_on_long(struct engine *e, uint64_t now_ms, const struct long_header *h
 	if (!k)
 		return engine_count_drop(e, saw_replay ? DROP_REPLAY : DROP_AUTH);
 	replay_commit(&k->replay, h->seq);
-	/* §12.3: deliver only while now <= epoch + send_time + deadline. */
-	if (h->deadline_ms && p->epoch_ms &&
-	    now_ms > p->epoch_ms + (uint64_t)h->send_time_ms + h->deadline_ms)
-		return engine_count_drop(e, DROP_DEADLINE);
+	/*
+	 * §12.3: deliver only while now <= epoch + send_time + deadline. A
+	 * packet under an unconfirmed key (a re-handshake) belongs to that new
+	 * session: its epoch and a fresh coalescing table, not the old ones.
+	 */
+	epoch = k == &p->next ? k->installed_ms : p->epoch_ms;
+	if (h->deadline_ms && epoch &&
+	    now_ms > epoch + (uint64_t)h->send_time_ms + h->deadline_ms) {
+		engine_count_drop(e, DROP_DEADLINE);
+		goto out_wipe;
+	}
 	if (h->supersedes) {
-		if (!p->coalesce) {
+		if (!p->coalesce)
 			p->coalesce = calloc(1, sizeof(*p->coalesce));
-			if (!p->coalesce)
-				return engine_count_drop(e, DROP_SUPERSEDED);
+		else if (k == &p->next && p->state == PEER_ESTABLISHED)
+			coalesce_reset(p->coalesce);
+		if (!p->coalesce || !coalesce_admit(p->coalesce, h->supersedes, h->seq)) {
+			engine_count_drop(e, DROP_SUPERSEDED);
+			goto out_wipe;
 		}
-		if (!coalesce_admit(p->coalesce, h->supersedes, h->seq))
-			return engine_count_drop(e, DROP_SUPERSEDED);
 	}
 	accept_data(e, now_ms, p, k, from, h->seq, h->supersedes, pt, pt_len, len);
+out_wipe:
 	secret_wipe(pt, pt_len);
 }
 

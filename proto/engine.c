@@ -197,6 +197,7 @@ struct engine *engine_new(const uint8_t secret[WIRE_KEY_BYTES], const struct eng
 	e->next_deadline_ms = UINT64_MAX;
 	engine_random(e, fresh, sizeof(fresh));
 	memcpy(e->cookies.current, fresh, sizeof(fresh));
+	memcpy(e->bucket_key, fresh + 16, sizeof(e->bucket_key)); /* unused half of the secret */
 	e->cookies.rotated_ms = now_ms;
 	secret_wipe(fresh, sizeof(fresh));
 	return e;
@@ -211,6 +212,7 @@ void engine_free(struct engine *e)
 	if (e->tickets)
 		secret_wipe(e->tickets, (size_t)e->cfg.ticket_store_cap * sizeof(*e->tickets));
 	free(e->tickets);
+	free(e->ticket_buckets);
 	free(e->buckets);
 	secret_wipe(e, sizeof(*e));
 	free(e);
@@ -253,6 +255,8 @@ int engine_add_peer(struct engine *e, const uint8_t pub[WIRE_KEY_BYTES],
 		/* An address the application configured is trusted as validated. */
 		p->addr = *addr;
 		p->is_addr_validated = true;
+		p->home_addr = *addr;
+		p->has_home_addr = true;
 	}
 	if (out_id)
 		memcpy(out_id, p->id, WIRE_PEER_ID_BYTES);
@@ -390,8 +394,6 @@ int engine_send_data(struct engine *e, uint64_t now_ms, const uint8_t id[WIRE_PE
 		return -ENOENT;
 	if (len && !payload)
 		return -EINVAL;
-	if (!p->is_initiator && p->state == PEER_PENDING && !p->queue_len && !addr_is_set(&p->addr))
-		return -ENOTCONN;
 	return data_send(e, p, e->now_ms, payload, len, deadline_ms, supersedes, false);
 }
 

@@ -125,6 +125,8 @@ struct peer {
 
 	struct net_addr addr;
 	bool is_addr_validated;
+	struct net_addr home_addr; /* the address the application configured, if any */
+	bool has_home_addr;
 	struct amp_budget amp; /* toward `addr` while it is not validated */
 
 	struct key_epoch cur;  /* in use for tx and first choice for rx */
@@ -172,6 +174,7 @@ struct ticket_entry {
 	uint64_t expiry_unix_ms;
 	bool has_cids; /* the session's CIDs, for a peer re-created from this ticket */
 	uint16_t rx_cid, tx_cid;
+	int32_t next; /* next ring index in the same bucket, or -1 */
 };
 
 struct engine {
@@ -184,7 +187,8 @@ struct engine {
 	uint64_t unix_base_ms; /* unix time = unix_base_ms + now_ms */
 	uint64_t now_ms;       /* latest time seen; timers never go backwards */
 
-	struct peer **buckets; /* peer id -> peer, chained */
+	struct peer **buckets;	/* peer id -> peer, chained */
+	uint8_t bucket_key[16]; /* keys the bucket hash: ids are chosen by whoever makes a key */
 	uint32_t bucket_mask;
 	struct peer *peers; /* all peers, for timers */
 	uint32_t peer_count, auto_peer_count, awaiting_count;
@@ -195,6 +199,8 @@ struct engine {
 
 	struct ticket_entry *tickets; /* ring, oldest overwritten first */
 	uint32_t ticket_next;
+	int32_t *ticket_buckets; /* ticket id -> ring index, chained through entry.next */
+	uint32_t ticket_bucket_mask;
 
 	uint64_t next_deadline_ms;
 	uint64_t next_scan_ms; /* the peer scan runs at most every HS_SCAN_MS */

@@ -245,7 +245,7 @@ out_wipe:
 
 /* Step 4 of §9.2: the peer is named by the key in the body, not by src_id. */
 static struct peer *hello_peer(struct engine *e, const uint8_t *static_pub,
-			       const struct net_addr *from)
+			       const struct net_addr *from, bool *is_new)
 {
 	uint8_t id[WIRE_PEER_ID_BYTES];
 	struct peer *p;
@@ -269,6 +269,7 @@ static struct peer *hello_peer(struct engine *e, const uint8_t *static_pub,
 		return NULL;
 	}
 	p->addr = *from;
+	*is_new = true;
 	return p;
 }
 
@@ -288,6 +289,7 @@ void handshake_on_hello(struct engine *e, uint64_t now_ms, const struct long_hea
 	struct cookie_input in = {from, body + HELLO_STATIC, body + HELLO_EPHEMERAL,
 				  body + HELLO_NONCE};
 	enum cookie_verdict v;
+	bool is_new = false;
 	struct peer *p;
 
 	/* 1-2: addressed to us, no all-zero keys (Q21). */
@@ -310,7 +312,7 @@ void handshake_on_hello(struct engine *e, uint64_t now_ms, const struct long_hea
 		}
 	}
 	/* 4: who is it. */
-	p = hello_peer(e, in.static_pub, from);
+	p = hello_peer(e, in.static_pub, from, &is_new);
 	if (!p)
 		return;
 	/* 5: both sides sent HELLO: the greater static key keeps its own attempt. */
@@ -328,8 +330,12 @@ void handshake_on_hello(struct engine *e, uint64_t now_ms, const struct long_hea
 	    memcmp(p->resp.last_nonce, in.client_nonce, 16) == 0)
 		return engine_count_drop(e, DROP_HELLO_IGNORED);
 	/* 7: key agreement into p->next. */
-	if (!derive_responder_key(e, p, body, now_ms))
+	if (!derive_responder_key(e, p, body, now_ms)) {
+		/* A peer made for this HELLO alone must not outlive it (table exhaustion). */
+		if (is_new)
+			peer_destroy(e, p);
 		return engine_count_drop(e, DROP_AUTH);
+	}
 	memcpy(p->resp.client_nonce, in.client_nonce, WIRE_HS_NONCE_BYTES);
 	p->resp.ack_to = *from;
 	p->resp.started_ms = now_ms;
@@ -447,7 +453,9 @@ void handshake_confirm_responder(struct engine *e, struct peer *p, uint64_t now_
 		epoch_move(e, &p->prev, &p->cur, p);
 		p->prev.installed_ms = now_ms;
 		p->tx_seq = 1;
-		p->epoch_ms = now_ms;
+		p->epoch_ms = p->next.installed_ms;
+		if (p->coalesce)
+			coalesce_reset(p->coalesce); /* §12.4: cleared on handshake */
 	}
 	epoch_move(e, &p->cur, &p->next, p);
 	p->addr = *from;

@@ -10,15 +10,23 @@
 
 #include "crypto/kdf.h"
 #include "crypto/secret.h"
+#include "crypto/siphash.h"
 #include "crypto/x25519.h"
 #include "internal/bytes.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * Keyed, because with accept-any an attacker can grind identities whose ids
+ * share low bits and turn one bucket into a long list.
+ */
 static uint32_t bucket_of(const struct engine *e, const uint8_t id[WIRE_PEER_ID_BYTES])
 {
-	return (uint32_t)load_be64(id) & e->bucket_mask;
+	uint8_t h[SIPHASH_OUT_BYTES];
+
+	siphash13_128(h, e->bucket_key, id, WIRE_PEER_ID_BYTES);
+	return load_be32(h) & e->bucket_mask;
 }
 
 struct peer *peer_find(const struct engine *e, const uint8_t id[WIRE_PEER_ID_BYTES])
@@ -112,6 +120,15 @@ void peer_forget_session(struct engine *e, struct peer *p)
 	p->is_ping_outstanding = false;
 	p->next_ping_ms = UINT64_MAX;
 	p->epoch_ms = 0;
+	/*
+	 * A HELLO naming this peer's public key moved the address before any
+	 * proof; when that attempt dies, go back to what the application said,
+	 * so one spoofed packet cannot redirect the peer for good.
+	 */
+	if (p->has_home_addr) {
+		p->addr = p->home_addr;
+		p->is_addr_validated = true;
+	}
 	peer_set_state(e, p, PEER_PENDING);
 }
 

@@ -71,17 +71,68 @@ int resume_start(struct engine *e, struct peer *p, uint64_t now_ms)
 	return 0;
 }
 
-/* ---- server-side ticket store: a ring, the oldest entry overwritten first */
+/*
+ * ---- server-side ticket store: a ring, the oldest entry overwritten first,
+ * indexed by a chained hash of the ticket id so an unauthenticated
+ * RESUME_HELLO costs one short chain walk, not a scan of every ticket. The
+ * ids are our own random draws, so nobody can lengthen a chain.
+ */
+
+static int32_t *ticket_bucket(struct engine *e, const uint8_t id[WIRE_TICKET_ID_BYTES])
+{
+	return &e->ticket_buckets[load_be32(id) & e->ticket_bucket_mask];
+}
 
 static struct ticket_entry *ticket_find(struct engine *e, const uint8_t id[WIRE_TICKET_ID_BYTES])
 {
+	int32_t i;
+
 	if (!e->tickets)
 		return NULL;
-	for (uint32_t i = 0; i < e->cfg.ticket_store_cap; i++)
-		if (e->tickets[i].is_used &&
-		    secret_equal(e->tickets[i].id, id, WIRE_TICKET_ID_BYTES))
+	for (i = *ticket_bucket(e, id); i >= 0; i = e->tickets[i].next)
+		if (secret_equal(e->tickets[i].id, id, WIRE_TICKET_ID_BYTES))
 			return &e->tickets[i];
 	return NULL;
+}
+
+/* Unlinks and wipes an entry (used, expired, or overwritten by the ring). */
+static void ticket_drop(struct engine *e, struct ticket_entry *t)
+{
+	int32_t self = (int32_t)(t - e->tickets), *pp;
+
+	if (t->is_used) {
+		for (pp = ticket_bucket(e, t->id); *pp >= 0; pp = &e->tickets[*pp].next) {
+			if (*pp == self) {
+				*pp = t->next;
+				break;
+			}
+		}
+	}
+	secret_wipe(t, sizeof(*t));
+	t->next = -1;
+}
+
+static int ticket_store_init(struct engine *e)
+{
+	uint32_t buckets = 16;
+
+	while (buckets < e->cfg.ticket_store_cap)
+		buckets <<= 1;
+	e->tickets = calloc(e->cfg.ticket_store_cap, sizeof(*e->tickets));
+	e->ticket_buckets = malloc(buckets * sizeof(*e->ticket_buckets));
+	if (!e->tickets || !e->ticket_buckets) {
+		free(e->tickets);
+		free(e->ticket_buckets);
+		e->tickets = NULL;
+		e->ticket_buckets = NULL;
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < buckets; i++)
+		e->ticket_buckets[i] = -1;
+	for (uint32_t i = 0; i < e->cfg.ticket_store_cap; i++)
+		e->tickets[i].next = -1;
+	e->ticket_bucket_mask = buckets - 1;
+	return 0;
 }
 
 int resume_issue_ticket(struct engine *e, struct peer *p, uint64_t now_ms)
@@ -92,14 +143,11 @@ int resume_issue_ticket(struct engine *e, struct peer *p, uint64_t now_ms)
 
 	if (!e->cfg.ticket_store_cap)
 		return 0;
-	if (!e->tickets) {
-		e->tickets = calloc(e->cfg.ticket_store_cap, sizeof(*e->tickets));
-		if (!e->tickets)
-			return -ENOMEM;
-	}
+	if (!e->tickets && ticket_store_init(e) != 0)
+		return -ENOMEM;
 	t = &e->tickets[e->ticket_next];
 	e->ticket_next = (e->ticket_next + 1) % e->cfg.ticket_store_cap;
-	secret_wipe(t, sizeof(*t));
+	ticket_drop(e, t);
 	engine_random(e, t->id, WIRE_TICKET_ID_BYTES);
 	t->expiry_unix_ms = engine_unix_ms(e) + TICKET_TTL_MS;
 	kdf_resume_psk(t->psk, p->cur.key, t->id);
@@ -108,6 +156,8 @@ int resume_issue_ticket(struct engine *e, struct peer *p, uint64_t now_ms)
 	t->rx_cid = p->last_cids.rx;
 	t->tx_cid = p->last_cids.tx;
 	t->is_used = true;
+	t->next = *ticket_bucket(e, t->id);
+	*ticket_bucket(e, t->id) = (int32_t)(t - e->tickets);
 	memcpy(pt, t->id, WIRE_TICKET_ID_BYTES);
 	store_be64(pt + WIRE_TICKET_ID_BYTES, t->expiry_unix_ms);
 	rc = send_sealed(e, p, now_ms, WIRE_TYPE_RESUMPTION_TICKET, pt, sizeof(pt), NULL);
@@ -209,19 +259,19 @@ void resume_on_hello(struct engine *e, uint64_t now_ms, const struct long_header
 	t = ticket_find(e, body + RH_TICKET);
 	if (!t)
 		return engine_count_drop(e, DROP_TICKET);
+	if (t->expiry_unix_ms <= engine_unix_ms(e)) {
+		ticket_drop(e, t);
+		return engine_count_drop(e, DROP_TICKET);
+	}
 	p = peer_find(e, h->src_id);
 	if (!p)
 		p = peer_from_ticket(e, t, h->src_id, from);
 	if (!p)
 		return engine_count_drop(e, DROP_UNKNOWN_PEER);
-	if (t->expiry_unix_ms <= engine_unix_ms(e)) {
-		secret_wipe(t, sizeof(*t));
-		return engine_count_drop(e, DROP_TICKET);
-	}
 	if (!secret_equal(t->client_pub, p->pub, WIRE_KEY_BYTES))
 		return engine_count_drop(e, DROP_TICKET);
 	memcpy(psk, t->psk, sizeof(psk));
-	secret_wipe(t, sizeof(*t)); /* single use: a replayed RESUME_HELLO finds nothing */
+	ticket_drop(e, t); /* single use: a replayed RESUME_HELLO finds nothing */
 
 	engine_random(e, ab + RA_NONCE, WIRE_HS_NONCE_BYTES);
 	engine_random(e, eph_secret, sizeof(eph_secret));

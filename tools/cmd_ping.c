@@ -70,9 +70,9 @@ static uint64_t round_trip(struct DriftTransport *t, const uint8_t pid[8], uint6
 	store_be64(buf + 8, start);
 	if (drift_transport_send_data(t, pid, buf, size, 0, 0) != DRIFT_OK)
 		return 0;
-	while (node_now_us() < deadline && !node_stop) {
+	for (uint64_t now = node_now_us(); now < deadline && !node_stop; now = node_now_us()) {
 		struct DriftMessage *m = NULL;
-		uint64_t left_ms = (deadline - node_now_us()) / 1000 + 1;
+		uint64_t left_ms = (deadline - now) / 1000 + 1; /* now < deadline: no underflow */
 		bool match;
 
 		if (drift_transport_recv(t, left_ms, &m) != DRIFT_OK)

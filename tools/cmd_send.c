@@ -9,6 +9,7 @@
 #include "tools/hex.h"
 #include "tools/node.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,9 +54,22 @@ static uint8_t *read_stdin(size_t *len)
 
 	if (!buf)
 		return NULL;
-	while (n <= SEND_MAX_STDIN_BYTES &&
-	       (r = read(0, buf + n, SEND_MAX_STDIN_BYTES + 1 - n)) > 0)
+	while (n <= SEND_MAX_STDIN_BYTES) {
+		r = read(0, buf + n, SEND_MAX_STDIN_BYTES + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			/* Never send a silently truncated input. */
+			int err = errno;
+
+			free(buf);
+			errno = err;
+			return NULL;
+		}
+		if (r == 0)
+			break;
 		n += (size_t)r;
+	}
 	*len = n;
 	return buf;
 }
@@ -138,7 +152,12 @@ int cmd_send_main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	if (strcmp(argv[optind], "-") == 0) {
 		data = read_stdin(&len);
-		if (!data || len > SEND_MAX_STDIN_BYTES) {
+		if (!data) {
+			cli_error("send", "cannot read standard input: %s; nothing was sent",
+				  strerror(errno));
+			return CLI_EXIT_FAILURE;
+		}
+		if (len > SEND_MAX_STDIN_BYTES) {
 			cli_error("send", "standard input is larger than 16 MiB; send it in parts");
 			free(data);
 			return CLI_EXIT_FAILURE;

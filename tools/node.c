@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-volatile int node_stop;
+volatile sig_atomic_t node_stop;
 
 static void on_signal(int sig)
 {
@@ -177,10 +177,11 @@ bool node_ticket_load(const char *cmd, struct DriftTransport *t, const char *pat
 				path, strerror(errno));
 		return false;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) ||
+	    st.st_uid != geteuid()) {
 		fprintf(stderr,
-			"%s: ticket file \"%s\" is not a regular file readable by its owner "
-			"only (chmod 600 it); ignoring it\n",
+			"%s: ticket file \"%s\" is not a regular file of ours that only we may "
+			"read (chown it, chmod 600 it); ignoring it\n",
 			cmd, path);
 		goto out_close;
 	}
@@ -210,7 +211,7 @@ bool node_ticket_save(const char *cmd, struct DriftTransport *t, const uint8_t p
 {
 	uint8_t blob[TICKET_BLOB_BYTES];
 	char tmp[4096];
-	int fd;
+	int fd, err = 0;
 	bool ok = false;
 
 	for (unsigned waited = 0; drift_transport_export_ticket(t, pid, blob) != DRIFT_OK;
@@ -234,15 +235,19 @@ bool node_ticket_save(const char *cmd, struct DriftTransport *t, const uint8_t p
 		goto out_wipe;
 	}
 	/* mkostemp creates 0600; a ticket holds a PSK and must stay that way. */
-	ok = write(fd, blob, sizeof(blob)) == (ssize_t)sizeof(blob) && fsync(fd) == 0;
+	if (write(fd, blob, sizeof(blob)) != (ssize_t)sizeof(blob))
+		err = errno ? errno : EIO;
+	else if (fsync(fd) != 0)
+		err = errno;
 	close(fd);
-	if (ok && rename(tmp, path) != 0)
-		ok = false;
-	if (!ok) {
+	if (!err && rename(tmp, path) != 0)
+		err = errno;
+	if (err) {
 		fprintf(stderr, "%s: cannot write ticket file \"%s\": %s\n", cmd, path,
-			strerror(errno));
+			strerror(err));
 		unlink(tmp);
 	}
+	ok = !err;
 out_wipe:
 	secret_wipe(blob, sizeof(blob));
 	return ok;

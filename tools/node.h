@@ -10,6 +10,7 @@
 
 #include "drift.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -52,7 +53,7 @@ const char *node_result_name(enum DriftResult r);
 uint64_t node_now_us(void);
 
 /* Set by SIGINT/SIGTERM once node_catch_signals() ran. */
-extern volatile int node_stop;
+extern volatile sig_atomic_t node_stop;
 void node_catch_signals(void);
 
 #endif

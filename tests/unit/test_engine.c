@@ -1870,6 +1870,121 @@ static void test_crossed_rekey(void)
 	pair_fini(&pr);
 }
 
+/*
+ * 32: accept-any: a HELLO whose ephemeral key is low order (DH result zero)
+ * from ever new identities must not leave automatic peers behind, or a
+ * flood would fill the table and lock every genuine client out.
+ */
+static void test_failed_hello_leaves_no_peer(void)
+{
+	uint8_t hello[WIRE_MAX_PACKET_BYTES], pub[32], eph[32] = {1}, nonce[16] = {0};
+	struct engine_config scfg;
+	struct pair pr;
+	size_t len;
+
+	cfg_quiet(&scfg);
+	scfg.accept_any_peer = true;
+	scfg.max_auto_peers = 4;
+	setup(&pr, 0, NULL, &scfg);
+	for (int i = 0; i < 20; i++) {
+		memset(pub, 0x30 + i, sizeof(pub));
+		len = craft_hello(hello, server_id, pub, eph, nonce);
+		inject(&pr, SERVER, hello, len, &pr.node[CLIENT].addr);
+	}
+	CHECK_EQ(drops(&pr, SERVER, DROP_AUTH), 20);
+	CHECK_EQ(drops(&pr, SERVER, DROP_PEER_LIMIT), 0);
+	CHECK_EQ(eng(&pr, SERVER)->auto_peer_count, 0);
+	/* A genuine stranger still gets in. */
+	pair_node_init(&pr, THIRD, NULL, NULL);
+	{
+		uint8_t spub[32], sid[8];
+
+		engine_public_key(eng(&pr, SERVER), spub);
+		CHECK_EQ(engine_add_peer(eng(&pr, THIRD), spub, &pr.node[SERVER].addr, true, sid),
+			 0);
+		CHECK_EQ(engine_send_data(eng(&pr, THIRD), pr.now_ms, sid, (const uint8_t *)"in", 2,
+					  0, 0),
+			 0);
+	}
+	pair_pump(&pr);
+	CHECK_EQ(delivered(&pr, SERVER, "in"), 1);
+	CHECK_EQ(eng(&pr, SERVER)->auto_peer_count, 1);
+	pair_fini(&pr);
+}
+
+/*
+ * 33: a HELLO spoofed with a registered initiator peer's public key moves
+ * that peer's address to the spoofed source while the (never confirmed)
+ * key waits; when it expires the configured address comes back, so the
+ * next handshake goes to the real peer.
+ */
+static void test_spoofed_hello_address_restored(void)
+{
+	uint8_t hello[WIRE_MAX_PACKET_BYTES], spub[32], eph[32], nonce[16] = {7};
+	struct net_addr evil;
+	struct pair pr;
+	size_t len;
+
+	setup(&pr, 1, NULL, NULL);
+	/* The server's peer entry for the client becomes an initiator with a home address. */
+	engine_public_key(eng(&pr, CLIENT), spub);
+	CHECK_EQ(engine_add_peer(eng(&pr, SERVER), spub, &pr.node[CLIENT].addr, true, NULL), 0);
+	memset(eph, 0x21, sizeof(eph));
+	eph[0] = 9; /* any valid-looking point: x25519 of it is not zero */
+	set_addr(&evil, 66, 6666);
+	len = craft_hello(hello, server_id, spub, eph, nonce);
+	inject(&pr, SERVER, hello, len, &evil);
+	CHECK(addr_equal(&peer_of(&pr, SERVER)->addr, &evil));
+	pair_run(&pr, 31000); /* the awaiting-data timeout (30 s) */
+	CHECK_EQ(state_of(&pr, SERVER), PEER_PENDING);
+	CHECK(addr_equal(&peer_of(&pr, SERVER)->addr, &pr.node[CLIENT].addr));
+	CHECK_EQ(send_text(&pr, SERVER, "to the real client"), 0);
+	pair_run(&pr, 50);
+	CHECK_EQ(delivered(&pr, CLIENT, "to the real client"), 1);
+	pair_fini(&pr);
+}
+
+/*
+ * 34: an established responder whose client restarted: the new session's
+ * first DATA carries a coalescing group and a deadline. It is judged by
+ * the new session (fresh coalescing table, the new key's epoch), so it
+ * confirms the new key instead of being dropped by the old session's state.
+ */
+static void test_rehandshake_with_coalescing_and_deadline(void)
+{
+	struct engine_config ccfg;
+	uint8_t secret[32];
+	struct pair pr;
+
+	setup(&pr, 1, NULL, NULL);
+	establish(&pr);
+	for (int i = 0; i < 50; i++)
+		CHECK_EQ(send_ex(&pr, CLIENT, "old update", 0, 7), 0);
+	pair_run(&pr, 20);
+	pair_run(&pr, 5000); /* the old session's epoch is now 5 s in the past */
+	/* The client restarts: same identity, new engine, nothing remembered. */
+	engine_free(pr.node[CLIENT].e);
+	memset(secret, 0xa0 + CLIENT, sizeof(secret));
+	cfg_quiet(&ccfg);
+	{
+		struct engine_io io = {pair_send, pair_event, pair_random, &pr.node[CLIENT]};
+		uint8_t spub[32];
+
+		pr.node[CLIENT].e = engine_new(secret, &ccfg, &io, pr.now_ms, pr.unix_ms);
+		engine_public_key(eng(&pr, SERVER), spub);
+		CHECK_EQ(engine_add_peer(eng(&pr, CLIENT), spub, &pr.node[SERVER].addr, true, NULL),
+			 0);
+	}
+	CHECK_EQ(send_ex(&pr, CLIENT, "new update", 100, 7), 0);
+	pair_run(&pr, 20);
+	CHECK_EQ(delivered(&pr, SERVER, "new update"), 1);
+	CHECK_EQ(drops(&pr, SERVER, DROP_SUPERSEDED), 0);
+	CHECK_EQ(drops(&pr, SERVER, DROP_DEADLINE), 0);
+	CHECK(!peer_of(&pr, SERVER)->next.is_set);
+	CHECK_MEM(peer_of(&pr, SERVER)->cur.key, peer_of(&pr, CLIENT)->cur.key, WIRE_KEY_BYTES);
+	pair_fini(&pr);
+}
+
 /* ---- the case table */
 
 static const struct {
@@ -1907,6 +2022,11 @@ static const struct {
 	/* 29 */ {"all-zero and low-order HELLO keys (Q21)", test_bad_hello_keys},
 	/* 30 */ {"ticket opened with the previous key (Q11)", test_ticket_across_rekey},
 	/* 31 */ {"crossed rekeys converge", test_crossed_rekey},
+	/* 32 */ {"failed HELLOs leave no automatic peer", test_failed_hello_leaves_no_peer},
+	/* 33 */
+	{"spoofed HELLO: configured address restored", test_spoofed_hello_address_restored},
+	/* 34 */
+	{"re-handshake judged by the new session", test_rehandshake_with_coalescing_and_deadline},
 };
 
 int main(int argc, char **argv)
