@@ -39,7 +39,7 @@
 #include <unistd.h>
 
 enum {
-	BULK_MIN_BYTES = 16,  /* scale-server counts only payloads this long as bulk */
+	BULK_MIN_BYTES = 16, /* scale-server counts only payloads this long as bulk */
 	HS_SLOT_TIMEOUT_MS = 3000,
 	SCALE_HS_WINDOW = 256, /* scale-clients: handshakes in flight at once */
 	MAX_SESSIONS = 20000,
@@ -75,8 +75,8 @@ static double cpu_seconds(void)
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
 }
 
 /* VmRSS of this process in KiB, 0 when /proc is not readable. */
@@ -415,7 +415,8 @@ static void poll_sessions(int ep, struct session *ss, int timeout_ms)
 			struct sockaddr_storage from;
 			socklen_t fl = sizeof(from);
 			struct net_addr a;
-			ssize_t r = recvfrom(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+			ssize_t r =
+				recvfrom(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
 
 			if (r < 0)
 				break;
