@@ -62,7 +62,7 @@ struct DriftTransport {
 	char local[64];
 
 	struct DriftMessage *q_head, *q_tail;
-	size_t q_len;
+	atomic_size_t q_len; /* written under lock; read without it while spinning */
 	uint64_t q_dropped;
 
 	struct app_tx app_tx[APP_TX_MAX];
@@ -72,6 +72,7 @@ struct DriftTransport {
 	pthread_cond_t state_changed; /* any non-DATA engine event */
 	bool is_dead;		      /* the loop thread stopped on an error: calls fail */
 	atomic_uint_fast64_t handshakes;
+	atomic_uint busy_poll_us; /* see busy_poll(); 0 = sleep at once */
 };
 
 /* Which thread is running: the loop thread sends through io_uring. */
@@ -323,6 +324,13 @@ enum DriftResult drift_transport_bind(const char *addr, struct DriftIdentity *id
 	if (rc < 0)
 		return bind_fail(t, DRIFT_ERR_IO);
 	t->loop_deadline_ms = UINT64_MAX;
+	{
+		/* For programs that use only DRIFT's C ABI: the environment sets the default. */
+		const char *env = getenv("DRIFT_BUSY_POLL_US");
+		unsigned long us = env ? strtoul(env, NULL, 10) : 0;
+
+		atomic_store(&t->busy_poll_us, us > 1000000 ? 1000000 : (unsigned)us);
+	}
 	if (pthread_create(&t->thread, NULL, loop_main, t) != 0)
 		return bind_fail(t, DRIFT_ERR_INTERNAL);
 	*out = t;
@@ -376,6 +384,31 @@ static struct timespec deadline_in(uint64_t ms)
 	return ts;
 }
 
+/*
+ * Busy-polling: before sleeping on the condvar, drift_transport_recv() polls
+ * the queue for up to busy_poll_us. A message that arrives meanwhile skips
+ * the futex wake-up and the scheduler, which is most of the round trip on a
+ * fast path (perf/RESULTS.md); the price is a core spinning while it waits.
+ */
+static void busy_poll(struct DriftTransport *t)
+{
+	uint32_t us = atomic_load_explicit(&t->busy_poll_us, memory_order_relaxed);
+	struct timespec ts;
+	uint64_t end_ns, now_ns;
+
+	if (!us)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	end_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec + us * 1000ULL;
+	while (!atomic_load_explicit(&t->q_len, memory_order_relaxed)) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+		if (now_ns >= end_ns)
+			return;
+		__builtin_ia32_pause();
+	}
+}
+
 enum DriftResult drift_transport_recv(struct DriftTransport *transport, uint64_t timeout_ms,
 				      struct DriftMessage **out_msg)
 {
@@ -388,6 +421,7 @@ enum DriftResult drift_transport_recv(struct DriftTransport *transport, uint64_t
 	if (!transport)
 		return DRIFT_ERR_INVALID_ARGUMENT;
 	until = deadline_in(timeout_ms);
+	busy_poll(transport);
 	pthread_mutex_lock(&transport->lock);
 	while (!transport->q_head) {
 		int rc;
@@ -508,6 +542,14 @@ enum DriftResult drift_transport_set_max_peers(struct DriftTransport *transport,
 	pthread_mutex_lock(&transport->lock);
 	engine_set_max_auto_peers(transport->e, max_peers);
 	pthread_mutex_unlock(&transport->lock);
+	return DRIFT_OK;
+}
+
+enum DriftResult drift_transport_set_busy_poll(struct DriftTransport *transport, uint32_t usec)
+{
+	if (!transport || usec > 1000000)
+		return DRIFT_ERR_INVALID_ARGUMENT;
+	atomic_store(&transport->busy_poll_us, usec);
 	return DRIFT_OK;
 }
 

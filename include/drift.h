@@ -167,6 +167,13 @@ struct DriftPeerStats {
 /* Accept HELLOs from identities that were never registered (a server). */
 enum DriftResult drift_transport_set_accept_any(struct DriftTransport *transport, bool accept_any);
 
+/*
+ * Lets drift_transport_recv() poll for up to `usec` microseconds (at most
+ * 1 s) before it sleeps: lower round trips for a spinning core. Default 0,
+ * or DRIFT_BUSY_POLL_US from the environment at bind time.
+ */
+enum DriftResult drift_transport_set_busy_poll(struct DriftTransport *transport, uint32_t usec);
+
 /* How many identities accept-any may register at once (default 8192). */
 enum DriftResult drift_transport_set_max_peers(struct DriftTransport *transport,
 					       uint32_t max_peers);

@@ -23,10 +23,9 @@ enum {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: drift listen [ADDR] [--accept-any] [--peer PUBKEY]... [--key FILE | "
-		"--ephemeral]\n"
-		"                    [--echo] [--cookies always|N] [--max-peers N] [--count N] "
-		"[--quiet]\n"
+		"Usage: drift listen [ADDR] [--accept-any] [--peer PUBKEY]...\n"
+		"                    [--key FILE | --ephemeral] [--echo] [--cookies always|N]\n"
+		"                    [--max-peers N] [--busy-poll US] [--count N] [--quiet]\n"
 		"\n"
 		"Receive DRIFT messages on UDP ADDR (default 0.0.0.0:9000; [::]:PORT for IPv6)\n"
 		"and print each as: PEER_ID LEN bytes: TEXT (or hex:... when not printable).\n"
@@ -40,6 +39,9 @@ static void usage(FILE *out)
 		"  --cookies always|N  demand DoS cookies from every HELLO, or once N\n"
 		"                  handshakes are half-open (default: never)\n"
 		"  --max-peers N   how many identities --accept-any may register (default 8192)\n"
+		"  --busy-poll US  poll up to US microseconds for the next message before "
+		"sleeping\n"
+		"                  (lower latency, one busy core; default 0)\n"
 		"  --count N       exit after N messages\n"
 		"  --quiet         do not print messages, only the summary at exit\n"
 		"  -h, --help      show this help\n");
@@ -73,12 +75,14 @@ int cmd_listen_main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{"cookies", required_argument, NULL, 'C'},
 		{"max-peers", required_argument, NULL, 'M'},
+		{"busy-poll", required_argument, NULL, 'b'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *peers[LISTEN_MAX_PEERS], *key = NULL, *bind_addr = "0.0.0.0:9000";
 	bool accept_any = false, echo = false, ephemeral = false, quiet = false;
 	bool cookies_always = false;
 	unsigned long cookie_threshold = UINT32_MAX, max_peers = 0;
+	uint32_t busy_poll_us = 0;
 	unsigned long count = 0, received = 0, echoed = 0;
 	struct DriftTransport *t;
 	uint8_t pub[32], id[8];
@@ -109,6 +113,10 @@ int cmd_listen_main(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = true;
+			break;
+		case 'b':
+			if (!node_parse_busy_poll("listen", optarg, &busy_poll_us))
+				return CLI_EXIT_USAGE;
 			break;
 		case 'M': {
 			char *end;
@@ -181,6 +189,8 @@ int cmd_listen_main(int argc, char **argv)
 	drift_transport_set_accept_any(t, accept_any);
 	if (max_peers)
 		drift_transport_set_max_peers(t, (uint32_t)max_peers);
+	if (busy_poll_us)
+		drift_transport_set_busy_poll(t, busy_poll_us);
 	if (cookies_always || cookie_threshold != UINT32_MAX)
 		drift_transport_set_cookies(t, cookies_always, (uint32_t)cookie_threshold);
 	for (int i = 0; i < npeers; i++) {

@@ -42,6 +42,8 @@ static void usage(FILE *out)
 		"  -i, --interval MS      pause between messages (default 100)\n"
 		"  --timeout MS           wait per handshake / reply (default 2000)\n"
 		"  --resume               close, then resume with the ticket and ping once more\n"
+		"  --busy-poll US         poll up to US microseconds for each reply before "
+		"sleeping\n"
 		"  -h, --help             show this help\n");
 }
 
@@ -110,12 +112,14 @@ int cmd_ping_main(int argc, char **argv)
 		{"interval", required_argument, NULL, 'i'},
 		{"timeout", required_argument, NULL, 't'},
 		{"resume", no_argument, NULL, 'R'},
+		{"busy-poll", required_argument, NULL, 'b'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *to = NULL, *key = NULL, *bind_addr = NULL;
 	unsigned long count = 10, size = 64, interval = 100, timeout_ms = 2000;
 	bool ephemeral = false, resume = false;
+	uint32_t busy_poll_us = 0;
 	struct node_target target;
 	struct DriftTransport *t;
 	struct DriftPeerStats st;
@@ -142,6 +146,10 @@ int cmd_ping_main(int argc, char **argv)
 			break;
 		case 'B':
 			bind_addr = optarg;
+			break;
+		case 'b':
+			if (!node_parse_busy_poll("ping", optarg, &busy_poll_us))
+				return CLI_EXIT_USAGE;
 			break;
 		case 'R':
 			resume = true;
@@ -202,6 +210,8 @@ int cmd_ping_main(int argc, char **argv)
 		goto out_close;
 	}
 	node_catch_signals();
+	if (busy_poll_us)
+		drift_transport_set_busy_poll(t, busy_poll_us);
 	start = node_now_us();
 	r = drift_transport_connect(t, pid, timeout_ms);
 	if (r != DRIFT_OK) {

@@ -253,6 +253,21 @@ out_wipe:
 	return ok;
 }
 
+bool node_parse_busy_poll(const char *cmd, const char *text, uint32_t *out)
+{
+	char *end;
+	unsigned long v = strtoul(text, &end, 10);
+
+	if (*text < '0' || *text > '9' || *end || v > 1000000) {
+		cli_error(cmd,
+			  "--busy-poll \"%s\" is not a number of microseconds from 0 to 1000000",
+			  text);
+		return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
 bool node_parse_pubkey(const char *cmd, const char *what, const char *hex, uint8_t pub[32])
 {
 	struct hex_report rep;

@@ -46,6 +46,9 @@ bool node_ticket_load(const char *cmd, struct DriftTransport *t, const char *pat
 bool node_ticket_save(const char *cmd, struct DriftTransport *t, const uint8_t pid[8],
 		      const char *path, unsigned wait_ms);
 
+/* Parses --busy-poll microseconds (0-1000000); false after printing why. */
+bool node_parse_busy_poll(const char *cmd, const char *text, uint32_t *out);
+
 /* Human name of a DriftResult ("timeout", ...). */
 const char *node_result_name(enum DriftResult r);
 
