@@ -125,7 +125,7 @@ int cmd_ping_main(int argc, char **argv)
 	struct DriftPeerStats st;
 	uint64_t *rtts, start, rtt;
 	unsigned long got = 0;
-	uint8_t pub[32], pid[8];
+	uint8_t pid[8];
 	enum DriftResult r;
 	int c, ret = CLI_EXIT_FAILURE;
 	char *end;
@@ -197,18 +197,12 @@ int cmd_ping_main(int argc, char **argv)
 	}
 	if (!node_parse_target("ping", to, &target))
 		return CLI_EXIT_USAGE;
-	if (!bind_addr)
-		bind_addr = target.addr[0] == '[' ? "[::]:0" : "0.0.0.0:0";
 	rtts = calloc(count + 1, sizeof(*rtts));
 	if (!rtts)
 		return CLI_EXIT_FAILURE;
-	t = node_open("ping", bind_addr, key, ephemeral, pub);
+	t = node_dial("ping", &target, bind_addr, key, ephemeral, pid);
 	if (!t)
 		goto out_free;
-	if (drift_transport_add_peer(t, target.pub, target.addr, 1, pid) != DRIFT_OK) {
-		cli_error("ping", "cannot use peer %s (is it our own key?)", to);
-		goto out_close;
-	}
 	node_catch_signals();
 	if (busy_poll_us)
 		drift_transport_set_busy_poll(t, busy_poll_us);

@@ -89,7 +89,7 @@ int cmd_send_main(int argc, char **argv)
 	struct node_target target;
 	struct DriftTransport *t;
 	struct DriftMessage *m = NULL;
-	uint8_t pub[32], pid[8], *data = NULL;
+	uint8_t pid[8], *data = NULL;
 	size_t len = 0, off;
 	enum DriftResult r;
 	int c, ret = CLI_EXIT_FAILURE;
@@ -169,15 +169,9 @@ int cmd_send_main(int argc, char **argv)
 			return CLI_EXIT_FAILURE;
 		memcpy(data, argv[optind], len);
 	}
-	if (!bind_addr)
-		bind_addr = target.addr[0] == '[' ? "[::]:0" : "0.0.0.0:0";
-	t = node_open("send", bind_addr, key, ephemeral, pub);
+	t = node_dial("send", &target, bind_addr, key, ephemeral, pid);
 	if (!t)
 		goto out_free;
-	if (drift_transport_add_peer(t, target.pub, target.addr, 1, pid) != DRIFT_OK) {
-		cli_error("send", "cannot use peer %s (is it our own key?)", to);
-		goto out_close;
-	}
 	if (ticket)
 		node_ticket_load("send", t, ticket);
 	r = drift_transport_connect(t, pid, timeout_ms);

@@ -253,6 +253,26 @@ out_wipe:
 	return ok;
 }
 
+struct DriftTransport *node_dial(const char *cmd, const struct node_target *target,
+				 const char *bind_addr, const char *key_path, bool is_ephemeral,
+				 uint8_t pid[8])
+{
+	struct DriftTransport *t;
+	uint8_t pub[32];
+
+	if (!bind_addr)
+		bind_addr = target->addr[0] == '[' ? "[::]:0" : "0.0.0.0:0";
+	t = node_open(cmd, bind_addr, key_path, is_ephemeral, pub);
+	if (!t)
+		return NULL;
+	if (drift_transport_add_peer(t, target->pub, target->addr, 1, pid) != DRIFT_OK) {
+		cli_error(cmd, "cannot use the peer at %s: its key is our own key", target->addr);
+		drift_transport_free(t);
+		return NULL;
+	}
+	return t;
+}
+
 bool node_parse_busy_poll(const char *cmd, const char *text, uint32_t *out)
 {
 	char *end;

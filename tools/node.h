@@ -28,6 +28,14 @@ struct node_target {
 struct DriftTransport *node_open(const char *cmd, const char *bind_addr, const char *key_path,
 				 bool is_ephemeral, uint8_t pub[32]);
 
+/*
+ * node_open() plus the target registered as an initiator peer (its id in
+ * `pid`); the bind address defaults to the target's family's wildcard.
+ */
+struct DriftTransport *node_dial(const char *cmd, const struct node_target *target,
+				 const char *bind_addr, const char *key_path, bool is_ephemeral,
+				 uint8_t pid[8]);
+
 /* Parses PUBKEY@HOST:PORT; false (after printing why) when malformed. */
 bool node_parse_target(const char *cmd, const char *text, struct node_target *out);
 
