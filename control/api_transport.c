@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 enum {
-	APP_TX_MAX = 16,
+	APP_TX_MAX = 64, /* datagrams one application call hands to one sendmmsg() */
 	MSG_QUEUE_MAX = 1 << 16,
 };
 
@@ -369,6 +369,39 @@ enum DriftResult drift_transport_send_data(struct DriftTransport *transport, con
 	return result_of(rc);
 }
 
+enum DriftResult drift_transport_send_batch(struct DriftTransport *transport,
+					    const uint8_t *peer_id, const uint8_t *const *payloads,
+					    const uintptr_t *lens, uintptr_t count,
+					    uintptr_t *out_sent)
+{
+	enum DriftResult r = DRIFT_OK;
+	uintptr_t i;
+	uint64_t now;
+
+	if (out_sent)
+		*out_sent = 0;
+	if (!transport || !peer_id || (count && (!payloads || !lens)))
+		return DRIFT_ERR_INVALID_ARGUMENT;
+	pthread_mutex_lock(&transport->lock);
+	now = mono_ms();
+	/* One lock, one engine pass per payload, one sendmmsg() per 64 datagrams. */
+	for (i = 0; i < count; i++) {
+		int rc = payloads[i] || !lens[i] ? engine_send_data(transport->e, now, peer_id,
+								    payloads[i], lens[i], 0, 0)
+						 : -EINVAL;
+
+		if (rc) {
+			r = result_of(rc);
+			break;
+		}
+	}
+	finish_app_call(transport);
+	pthread_mutex_unlock(&transport->lock);
+	if (out_sent)
+		*out_sent = i;
+	return r;
+}
+
 /* Absolute CLOCK_MONOTONIC deadline for pthread_cond_timedwait (see the condattr). */
 static struct timespec deadline_in(uint64_t ms)
 {
@@ -447,6 +480,37 @@ enum DriftResult drift_transport_recv(struct DriftTransport *transport, uint64_t
 	pthread_mutex_unlock(&transport->lock);
 	m->next = NULL;
 	*out_msg = m;
+	return DRIFT_OK;
+}
+
+enum DriftResult drift_transport_recv_batch(struct DriftTransport *transport, uint64_t timeout_ms,
+					    struct DriftMessage **out_msgs, uintptr_t max,
+					    uintptr_t *out_count)
+{
+	enum DriftResult r;
+	uintptr_t n = 0;
+
+	if (!out_count || !out_msgs || !max)
+		return DRIFT_ERR_INVALID_ARGUMENT;
+	*out_count = 0;
+	/* The first message waits like drift_transport_recv; the rest take what is queued. */
+	r = drift_transport_recv(transport, timeout_ms, &out_msgs[0]);
+	if (r != DRIFT_OK)
+		return r;
+	n = 1;
+	pthread_mutex_lock(&transport->lock);
+	while (n < max && transport->q_head) {
+		struct DriftMessage *m = transport->q_head;
+
+		transport->q_head = m->next;
+		if (!transport->q_head)
+			transport->q_tail = NULL;
+		transport->q_len--;
+		m->next = NULL;
+		out_msgs[n++] = m;
+	}
+	pthread_mutex_unlock(&transport->lock);
+	*out_count = n;
 	return DRIFT_OK;
 }
 

@@ -168,6 +168,26 @@ struct DriftPeerStats {
 enum DriftResult drift_transport_set_accept_any(struct DriftTransport *transport, bool accept_any);
 
 /*
+ * Sends `count` payloads to one peer in one call (no deadline, no
+ * coalescing): one lock and one sendmmsg() per 64 datagrams instead of one
+ * per payload. Stops at the first payload that fails and returns its
+ * result; `*out_sent` (may be NULL) says how many went before it.
+ */
+enum DriftResult drift_transport_send_batch(struct DriftTransport *transport,
+					    const uint8_t *peer_id, const uint8_t *const *payloads,
+					    const uintptr_t *lens, uintptr_t count,
+					    uintptr_t *out_sent);
+
+/*
+ * Waits like drift_transport_recv() for the first message, then takes up to
+ * `max` - 1 more that are already queued. `*out_count` receives how many
+ * handles were written; each is freed with drift_message_free().
+ */
+enum DriftResult drift_transport_recv_batch(struct DriftTransport *transport, uint64_t timeout_ms,
+					    struct DriftMessage **out_msgs, uintptr_t max,
+					    uintptr_t *out_count);
+
+/*
  * Lets drift_transport_recv() poll for up to `usec` microseconds (at most
  * 1 s) before it sleeps: lower round trips for a spinning core. Default 0,
  * or DRIFT_BUSY_POLL_US from the environment at bind time.

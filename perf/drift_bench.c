@@ -14,6 +14,9 @@
  *   scale-server ADDR SEED N CSEED TIMEOUT_S  a transport with N registered clients; counts bulk
  *   scale-clients ADDR SEED N CSEED SIZE SECS N engine sessions, one socket each, one epoll loop
  *
+ * DRIFT_BENCH_BATCH=N (N > 1) makes goodput-send and goodput-recv use the
+ * batch calls drift_transport_send_batch / recv_batch, N payloads per call.
+ *
  * It does not set up namespaces, pin CPUs or compute medians: perf/run does.
  * The engine-driven clients (hs-rate, scale-clients) exist because one
  * DriftTransport per session means one loop thread per session.
@@ -179,10 +182,24 @@ static struct DriftTransport *open_transport(const char *addr, struct DriftIdent
 
 /* ---- goodput: one flow through the embedded transport */
 
+enum {
+	BATCH_MAX = 256,
+};
+
+/* DRIFT_BENCH_BATCH from the environment: 1 (per-message calls) to BATCH_MAX. */
+static unsigned batch_size(void)
+{
+	const char *env = getenv("DRIFT_BENCH_BATCH");
+	unsigned long n = env ? strtoul(env, NULL, 10) : 1;
+
+	return n < 1 ? 1 : n > BATCH_MAX ? BATCH_MAX : (unsigned)n;
+}
+
 static int cmd_goodput_recv(char **argv)
 {
 	struct DriftTransport *t = open_transport(argv[0], seed_identity(num_arg(argv[1])));
 	uint64_t deadline, first = 0, last = 0, msgs = 0, bytes = 0;
+	unsigned batch = batch_size();
 
 	if (!t)
 		return 1;
@@ -191,9 +208,10 @@ static int cmd_goodput_recv(char **argv)
 	fprintf(stderr, "goodput-recv: ready\n");
 	/* Ends 1 s after the last message once traffic has started, or at the deadline. */
 	while (!stop_flag && now_us() < deadline) {
-		struct DriftMessage *m = NULL;
+		struct DriftMessage *m[BATCH_MAX];
+		uintptr_t n = 0;
 
-		if (drift_transport_recv(t, 100, &m) != DRIFT_OK) {
+		if (drift_transport_recv_batch(t, 100, m, batch, &n) != DRIFT_OK) {
 			if (first && now_us() - last > 1000000)
 				break;
 			continue;
@@ -201,9 +219,11 @@ static int cmd_goodput_recv(char **argv)
 		last = now_us();
 		if (!first)
 			first = last;
-		msgs++;
-		bytes += drift_message_payload_len(m);
-		drift_message_free(m);
+		for (uintptr_t i = 0; i < n; i++) {
+			msgs++;
+			bytes += drift_message_payload_len(m[i]);
+			drift_message_free(m[i]);
+		}
 	}
 	/* msgs bytes seconds cpu_s */
 	printf("goodput-recv\t%lu\t%lu\t%.6f\t%.3f\n", (unsigned long)msgs, (unsigned long)bytes,
@@ -218,6 +238,9 @@ static int cmd_goodput_send(char **argv)
 	unsigned long size = num_arg(argv[2]), secs = num_arg(argv[3]);
 	uint64_t sent = 0, errors = 0, start, end;
 	uint8_t pub[32], pid[8], buf[1348];
+	const uint8_t *payloads[BATCH_MAX];
+	uintptr_t lens[BATCH_MAX];
+	unsigned batch = batch_size();
 	struct DriftTransport *t;
 
 	if (!peer || size < 1 || size > sizeof(buf))
@@ -236,13 +259,23 @@ static int cmd_goodput_send(char **argv)
 	}
 	start = now_us();
 	end = start + secs * 1000000ULL;
+	for (unsigned i = 0; i < BATCH_MAX; i++) {
+		payloads[i] = buf;
+		lens[i] = size;
+	}
 	/* Check the clock every 64 sends: clock_gettime is cheap, but not free at 64 B. */
 	while (!stop_flag) {
-		for (int i = 0; i < 64; i++) {
-			if (drift_transport_send_data(t, pid, buf, size, 0, 0) == DRIFT_OK)
-				sent++;
-			else
-				errors++;
+		for (int i = 0; i < 64; i += (int)batch) {
+			uintptr_t done = 0;
+
+			if (batch == 1) {
+				done = drift_transport_send_data(t, pid, buf, size, 0, 0) ==
+				       DRIFT_OK;
+			} else {
+				drift_transport_send_batch(t, pid, payloads, lens, batch, &done);
+			}
+			sent += done;
+			errors += batch - done;
 		}
 		if (now_us() >= end)
 			break;

@@ -74,7 +74,8 @@ with open(os.path.join(args.dir, "summary.tsv"), "w") as f:
         else:
             f.write("%s\t%s\t%s\t%s\t%s\tn/a\tn/a\tn/a\t0\t%s\n" % (key + (unit, notes.get(key, ""))))
 
-systems = ["raw UDP", "raw TCP", "wireguard-go udp", "wireguard-go tcp", "drift-c"]
+systems = ["raw UDP", "raw TCP", "wireguard-go udp", "wireguard-go tcp", "drift-c",
+           "drift-c batch API (32)"]
 payloads = []
 for (case, _, payload, _) in vals:
     if case == "goodput" and payload not in payloads:
@@ -144,7 +145,7 @@ for p in payloads:
             continue
         tcp = "tcp" in s.lower()
         label = p
-        if s == "drift-c" and notes.get(("goodput", s, p, "goodput"), "").startswith("1348"):
+        if s.startswith("drift-c") and notes.get(("goodput", s, p, "goodput"), "").startswith("1348"):
             label = "%s (1348)" % p
         out("| %s | %s | %s | %s | %s | %s | %s |\n" % (
             label, s, cell("goodput", s, p, "goodput"),
@@ -153,12 +154,14 @@ for p in payloads:
             cell("goodput", s, p, "cpu_tx", "{:.2f}"), cell("goodput", s, p, "cpu_rx", "{:.2f}")))
 out("\nRatios of medians (goodput):\n\n")
 for p in payloads:
-    d = med("goodput", "drift-c", p, "goodput")
     u = med("goodput", "raw UDP", p, "goodput")
     w = med("goodput", "wireguard-go udp", p, "goodput")
-    r1 = "%.2f" % (d / u) if d and u else "n/a"
-    r2 = "%.2f" % (d / w) if d and w else "n/a"
-    out("- %s B: drift-c / raw UDP = **%s**; drift-c / wireguard-go (UDP inside) = **%s**\n" % (p, r1, r2))
+    for s in ("drift-c", "drift-c batch API (32)"):
+        d = med("goodput", s, p, "goodput")
+        r1 = "%.2f" % (d / u) if d and u else "n/a"
+        r2 = "%.2f" % (d / w) if d and w else "n/a"
+        out("- %s B: %s / raw UDP = **%s**; %s / wireguard-go (UDP inside) = **%s**\n" % (
+            p, s, r1, s, r2))
 
 out("\n### Handshakes\n\n")
 out("| system | metric | value |\n|---|---|---:|\n")
