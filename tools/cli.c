@@ -86,3 +86,24 @@ int cli_finish_stdout(const char *cmd)
 	cli_error(cmd, "cannot write to stdout: %s; check where the output goes", strerror(errno));
 	return CLI_EXIT_FAILURE;
 }
+
+int cli_parse_help_only(const char *cmd, int argc, char **argv, cli_usage_fn usage)
+{
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return CLI_EXIT_OK;
+		}
+		return cli_option_error(cmd, c, argv, usage);
+	}
+	if (optind < argc)
+		return cli_extra_argument(cmd, argv[optind], usage);
+	return -1;
+}

@@ -49,6 +49,13 @@ int cli_option_error(const char *cmd, int c, char **argv, cli_usage_fn usage);
 int cli_extra_argument(const char *cmd, const char *arg, cli_usage_fn usage);
 
 /*
+ * Parses the command line of a subcommand whose only option is --help and
+ * that takes no arguments. Returns -1 to go on, or the exit status to
+ * return (help printed, or a usage error reported).
+ */
+int cli_parse_help_only(const char *cmd, int argc, char **argv, cli_usage_fn usage);
+
+/*
  * Prints the two lines every identity command shows, with `indent` before
  * each: "public key: <64 hex>" and "peer id:    <16 hex>" (WIRE.md §3).
  */

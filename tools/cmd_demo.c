@@ -18,7 +18,6 @@
 #include "proto/header.h"
 #include "tools/hex.h"
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -317,24 +316,13 @@ static bool run_demo(struct demo *d)
 
 int cmd_demo_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	struct demo d;
 	bool ok;
 	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return CLI_EXIT_OK;
-		}
-		return cli_option_error("demo", c, argv, usage);
-	}
-	if (optind < argc)
-		return cli_extra_argument("demo", argv[optind], usage);
+	c = cli_parse_help_only("demo", argc, argv, usage);
+	if (c >= 0)
+		return c;
 
 	memset(&d, 0, sizeof(d));
 	ok = run_demo(&d);

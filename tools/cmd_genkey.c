@@ -11,7 +11,6 @@
 #include "crypto/secret.h"
 #include "tools/hex.h"
 
-#include <getopt.h>
 #include <stdio.h>
 
 static void usage(FILE *out)
@@ -29,24 +28,13 @@ static void usage(FILE *out)
 
 int cmd_genkey_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	uint8_t secret[WIRE_KEY_BYTES];
 	char hex[2 * WIRE_KEY_BYTES + 1];
 	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return CLI_EXIT_OK;
-		}
-		return cli_option_error("genkey", c, argv, usage);
-	}
-	if (optind < argc)
-		return cli_extra_argument("genkey", argv[optind], usage);
+	c = cli_parse_help_only("genkey", argc, argv, usage);
+	if (c >= 0)
+		return c;
 
 	cli_warn_exposed_stdout("genkey");
 	rng_bytes(secret, sizeof(secret));

@@ -12,7 +12,6 @@
 #include "tools/hex.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -94,10 +93,6 @@ static void report_bad_hex(enum hex_error e, const struct hex_report *rep)
 
 int cmd_pubkey_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	char input[PUBKEY_INPUT_BYTES];
 	uint8_t secret[WIRE_KEY_BYTES];
 	uint8_t pub[WIRE_KEY_BYTES];
@@ -108,16 +103,9 @@ int cmd_pubkey_main(int argc, char **argv)
 	long len;
 	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return CLI_EXIT_OK;
-		}
-		return cli_option_error("pubkey", c, argv, usage);
-	}
-	if (optind < argc)
-		return cli_extra_argument("pubkey", argv[optind], usage);
+	c = cli_parse_help_only("pubkey", argc, argv, usage);
+	if (c >= 0)
+		return c;
 
 	len = read_stdin(input, sizeof(input));
 	if (len < 0)
