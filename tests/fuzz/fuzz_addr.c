@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size >= sizeof(text))
 		return 0;
-	memcpy(text, data, size);
+	if (size)
+		memcpy(text, data, size); /* data may be NULL when size is 0 */
 	text[size] = 0;
 	if (!addr_parse(&a, text, size & 1))
 		return 0;

@@ -32,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!e)
 			abort();
 	}
-	memcpy(blob, data, size < sizeof(blob) ? size : sizeof(blob));
+	if (size) /* data may be NULL when size is 0 */
+		memcpy(blob, data, size < sizeof(blob) ? size : sizeof(blob));
 	/* Register the key the blob names, so the deeper checks are reached too. */
 	if (engine_add_peer(e, server_pub, NULL, true, id) != 0)
 		return 0;
