@@ -13,6 +13,7 @@
  *   hs-rate PUB@ADDR CONCURRENCY SECS         engine-driven clients: handshake, echo, CLOSE, repeat
  *   scale-server ADDR SEED N CSEED TIMEOUT_S  a transport with N registered clients; counts bulk
  *   scale-clients ADDR SEED N CSEED SIZE SECS N engine sessions, one socket each, one epoll loop
+ *   seed-key SEED FILE                       the seeded identity as a key file (for driftd)
  *
  * DRIFT_BENCH_BATCH=N (N > 1) makes goodput-send and goodput-recv use the
  * batch calls drift_transport_send_batch / recv_batch, N payloads per call.
@@ -23,6 +24,7 @@
  */
 #include "drift.h"
 #include "proto/engine.h"
+#include "tools/keystore.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -721,6 +723,25 @@ static int cmd_scale_server(char **argv)
 	return 0;
 }
 
+/* seed-key SEED FILE: the seeded identity as a key file, for a driftd facing scale-clients. */
+static int cmd_seed_key(char **argv)
+{
+	struct keystore_report rep;
+	char msg[KEYSTORE_MESSAGE_BYTES];
+	uint8_t s[32];
+	enum keystore_status st;
+
+	seed_secret(s, num_arg(argv[0]));
+	st = keystore_write(argv[1], s, true, &rep);
+	memset(s, 0, sizeof(s));
+	if (st != KEYSTORE_OK) {
+		fprintf(stderr, "seed-key: %s\n",
+			keystore_describe(msg, sizeof(msg), argv[1], &rep));
+		return 1;
+	}
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int argc;
@@ -729,6 +750,7 @@ static const struct {
 	{"goodput-recv", 3, cmd_goodput_recv}, {"goodput-send", 4, cmd_goodput_send},
 	{"hs-latency", 2, cmd_hs_latency},     {"hs-rate", 3, cmd_hs_rate},
 	{"scale-server", 5, cmd_scale_server}, {"scale-clients", 6, cmd_scale_clients},
+	{"seed-key", 2, cmd_seed_key},
 };
 
 int main(int argc, char **argv)

@@ -63,7 +63,7 @@ static int install_rekeyed(struct engine *e, struct peer *p, const uint8_t key[W
 	p->last_cids.is_set = true;
 	p->last_cids.rx = p->cur.rx_cid;
 	p->last_cids.tx = p->cur.tx_cid;
-	p->tx_seq = 1;
+	peer_tx_reset(p, 1);
 	p->epoch_ms = now_ms;
 	p->is_rekey_pending = false;
 	e->stats.rekeys++;

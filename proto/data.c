@@ -46,11 +46,10 @@ static int enqueue(struct engine *e, struct peer *p, const uint8_t *payload, siz
 static int send_short(struct engine *e, struct peer *p, const uint8_t *payload, size_t len)
 {
 	uint8_t pkt[WIRE_MAX_PACKET_BYTES], nonce[WIRE_AEAD_NONCE_BYTES];
-	struct short_header sh = {.cid = p->cur.tx_cid, .seq = p->tx_seq};
+	struct short_header sh = {.cid = p->cur.tx_cid};
 
-	if (p->tx_seq >= WIRE_SEQ_SEND_CEILING)
+	if (!peer_tx_take(p, &sh.seq))
 		return -ERANGE;
-	p->tx_seq++;
 	header_short_encode(pkt, &sh);
 	header_nonce(nonce, p->cur.tx_dir, WIRE_TYPE_DATA, sh.seq);
 	/* AAD = the 7 header bytes exactly as on the wire (§6.1). */
@@ -82,7 +81,7 @@ int data_send(struct engine *e, struct peer *p, uint64_t now_ms, const uint8_t *
 
 	if (len > WIRE_MAX_PAYLOAD_BYTES)
 		return -EMSGSIZE;
-	if (p->state == PEER_ESTABLISHED && p->tx_seq >= WIRE_AUTO_REKEY_THRESHOLD) {
+	if (p->state == PEER_ESTABLISHED && peer_tx_peek(p) >= WIRE_AUTO_REKEY_THRESHOLD) {
 		rc = control_rekey(e, p, now_ms);
 		if (rc)
 			return rc;

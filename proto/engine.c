@@ -487,7 +487,7 @@ int engine_peer_info(const struct engine *e, const uint8_t id[WIRE_PEER_ID_BYTES
 	out->srtt_us = !p->rtt.has_sample	     ? UINT32_MAX
 		       : p->rtt.srtt_us > UINT32_MAX ? UINT32_MAX
 						     : (uint32_t)p->rtt.srtt_us;
-	out->next_tx_seq = p->tx_seq;
+	out->next_tx_seq = peer_tx_peek(p);
 	out->rx_cid = p->cur.rx_cid;
 	out->tx_cid = p->cur.tx_cid;
 	out->has_short_header =

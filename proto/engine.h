@@ -27,7 +27,10 @@
 #include <stdint.h>
 
 #include "proto/addr.h"
+#include "proto/replay.h"
 #include "proto/wire.h"
+
+#include <stdatomic.h>
 
 struct engine;
 
@@ -216,5 +219,65 @@ const char *engine_peer_state_name(enum engine_peer_state s);
 
 /* Number of peers currently in AwaitingData (the cookie-mode input). */
 uint32_t engine_awaiting_data_count(const struct engine *e);
+
+/* ---- handing sessions to an external dataplane (proto/offload.c, driftd) */
+
+struct engine_epoch_export {
+	bool is_set;
+	uint8_t key[WIRE_KEY_BYTES];
+	uint8_t tx_dir;
+	bool has_cids;
+	bool is_rx_only_cids; /* CIDs inherited by a resumption: receive only */
+	uint16_t rx_cid, tx_cid;
+	uint64_t installed_ms;
+	struct replay_window replay;
+};
+
+struct engine_session_export {
+	enum engine_peer_state state;
+	uint8_t pub[WIRE_KEY_BYTES];
+	uint8_t id[WIRE_PEER_ID_BYTES];
+	struct net_addr addr;
+	bool is_initiator;
+	uint64_t epoch_ms, last_handshake_ms; /* engine clock */
+	uint32_t next_tx_seq;
+	struct engine_epoch_export cur;	 /* set only when Established */
+	struct engine_epoch_export prev; /* set only while within its rekey grace */
+};
+
+/*
+ * Copies a session's state, keys included, into `out` (the caller wipes it
+ * with engine_session_export_wipe()). Returns 0 or -ENOENT.
+ */
+int engine_session_export(const struct engine *e, uint64_t now_ms,
+			  const uint8_t id[WIRE_PEER_ID_BYTES], struct engine_session_export *out);
+void engine_session_export_wipe(struct engine_session_export *s);
+
+/*
+ * Makes the peer's current epoch take tx seqs from `word` ((tag << 32) |
+ * next seq, atomically shared with a dataplane) until the epoch changes,
+ * when the binding drops by itself. NULL unbinds. Returns 0, -ENOENT, or
+ * -ENOTCONN when the peer is not Established.
+ */
+int engine_bind_tx_counter(struct engine *e, const uint8_t id[WIRE_PEER_ID_BYTES],
+			   _Atomic uint64_t *word, uint32_t tag);
+
+/*
+ * Re-creates an Established peer from an exported session (driftd found it
+ * in the dataplane's table after a restart). Seqs up to `rx_floor_seq` are
+ * refused on receive. Returns 0, -EEXIST if the peer already has a session,
+ * -EINVAL for a session that is not Established, or engine_add_peer()'s errors.
+ */
+int engine_session_import(struct engine *e, uint64_t now_ms, const struct engine_session_export *s,
+			  uint32_t rx_floor_seq);
+
+/* The dataplane delivered authenticated DATA from `from` (WIRE.md §17.1). */
+int engine_note_new_source(struct engine *e, uint64_t now_ms, const uint8_t id[WIRE_PEER_ID_BYTES],
+			   const struct net_addr *from, size_t wire_len);
+
+typedef void (*engine_peer_fn)(void *ctx, const uint8_t id[WIRE_PEER_ID_BYTES],
+			       enum engine_peer_state state);
+/* Calls `fn` for every peer; `fn` must not call into the engine. */
+void engine_for_each_peer(const struct engine *e, engine_peer_fn fn, void *ctx);
 
 #endif

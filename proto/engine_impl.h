@@ -16,6 +16,8 @@
 #include "proto/header.h"
 #include "proto/replay.h"
 
+#include <stdatomic.h>
+
 enum engine_timing {
 	REKEY_GRACE_MS = 2000,
 	PATH_PROBE_RETRY_MS = 500,
@@ -132,8 +134,15 @@ struct peer {
 	struct key_epoch cur;  /* in use for tx and first choice for rx */
 	struct key_epoch prev; /* rx only, for REKEY_GRACE_MS after a key change */
 	struct key_epoch next; /* responder: derived from a HELLO, unconfirmed */
-	uint32_t tx_seq;       /* next seq to send under cur */
-	uint64_t epoch_ms;     /* session epoch for send_time_ms and deadlines */
+	uint32_t tx_seq;       /* next seq to send under cur, unless shared_tx is set */
+	/*
+	 * driftd: the session slot's tx word while cur is installed in the
+	 * dataplane's table ((tag << 32) | next seq, shared with drift-dp's
+	 * workers); NULL otherwise. Cleared whenever cur changes.
+	 */
+	_Atomic uint64_t *shared_tx;
+	uint32_t shared_tx_tag;
+	uint64_t epoch_ms; /* session epoch for send_time_ms and deadlines */
 	uint64_t last_handshake_ms;
 
 	struct initiator_state ini;
@@ -245,6 +254,9 @@ int seal_and_send(struct engine *e, struct peer *p, struct long_header *h, const
 int send_sealed(struct engine *e, struct peer *p, uint64_t now_ms, uint8_t type, const uint8_t *pt,
 		size_t pt_len, const struct net_addr *to);
 bool open_long(struct key_epoch *k, const uint8_t *pkt, size_t len, uint8_t *pt);
+uint32_t peer_tx_peek(const struct peer *p);
+bool peer_tx_take(struct peer *p, uint32_t *seq);
+void peer_tx_reset(struct peer *p, uint32_t start);
 
 /* ---- handshake (handshake.c) */
 void handshake_ack_aad(uint8_t aad[WIRE_ACK_AAD_BYTES], const struct long_header *h,

@@ -342,7 +342,7 @@ void handshake_on_hello(struct engine *e, uint64_t now_ms, const struct long_hea
 	memset(&p->resp.amp, 0, sizeof(p->resp.amp));
 	if (p->state != PEER_ESTABLISHED) {
 		/* No session to protect: this key is the session (AwaitingData). */
-		p->tx_seq = 1;
+		peer_tx_reset(p, 1);
 		p->epoch_ms = now_ms;
 		if (p->coalesce)
 			coalesce_reset(p->coalesce);
@@ -416,7 +416,7 @@ void handshake_on_hello_ack(struct engine *e, uint64_t now_ms, const struct long
 	cid_register(e, p, &p->cur);
 	rtt_sample(&p->rtt, (now_ms - p->ini.last_sent_ms) * 1000);
 	secret_wipe(&p->ini, sizeof(p->ini));
-	p->tx_seq = 1;
+	peer_tx_reset(p, 1);
 	p->epoch_ms = now_ms;
 	if (p->coalesce)
 		coalesce_reset(p->coalesce);
@@ -452,7 +452,7 @@ void handshake_confirm_responder(struct engine *e, struct peer *p, uint64_t now_
 		/* A re-handshake: the old key stays readable for the grace period. */
 		epoch_move(e, &p->prev, &p->cur, p);
 		p->prev.installed_ms = now_ms;
-		p->tx_seq = 1;
+		peer_tx_reset(p, 1);
 		p->epoch_ms = p->next.installed_ms;
 		if (p->coalesce)
 			coalesce_reset(p->coalesce); /* §12.4: cleared on handshake */

@@ -12,6 +12,7 @@
 
 #include "crypto/kdf.h"
 #include "crypto/secret.h"
+#include "internal/atomics.h"
 #include "internal/bytes.h"
 
 #include <errno.h>
@@ -119,9 +120,8 @@ int seal_and_send(struct engine *e, struct peer *p, struct long_header *h, const
 		return -ENOTCONN;
 	if (pt_len > WIRE_MAX_PAYLOAD_BYTES)
 		return -EMSGSIZE;
-	if (p->tx_seq >= WIRE_SEQ_SEND_CEILING)
+	if (!peer_tx_take(p, &h->seq))
 		return -ERANGE;
-	h->seq = p->tx_seq++;
 	h->payload_len = (uint16_t)(is_data ? pt_len : pt_len + WIRE_TAG_BYTES);
 	header_long_encode(pkt, h);
 	header_nonce(nonce, k->tx_dir, h->type, h->seq);
@@ -154,4 +154,42 @@ bool open_long(struct key_epoch *k, const uint8_t *pkt, size_t len, uint8_t *pt)
 	header_long_aad(aad, pkt);
 	return aead_open(&k->aead, nonce, aad, sizeof(aad), pkt + WIRE_LONG_HDR_BYTES,
 			 len - WIRE_LONG_HDR_BYTES, pt);
+}
+
+/*
+ * The per-epoch tx counter (WIRE.md §13: one counter shared by every packet
+ * type). In driftd the dataplane seals DATA under the same key, so once the
+ * epoch is installed the counter lives in the session slot and both sides
+ * take seqs with an atomic add; the high half names the epoch it belongs to.
+ */
+uint32_t peer_tx_peek(const struct peer *p)
+{
+	if (p->shared_tx)
+		return (uint32_t)read_once(p->shared_tx);
+	return p->tx_seq;
+}
+
+bool peer_tx_take(struct peer *p, uint32_t *seq)
+{
+	uint64_t word;
+
+	if (!p->shared_tx) {
+		if (p->tx_seq >= WIRE_SEQ_SEND_CEILING)
+			return false;
+		*seq = p->tx_seq++;
+		return true;
+	}
+	word = fetch_add_relaxed(p->shared_tx, 1);
+	/* Only driftd (this thread) stores a new epoch, so the tag cannot change under us. */
+	if ((uint32_t)(word >> 32) != p->shared_tx_tag || (uint32_t)word >= WIRE_SEQ_SEND_CEILING)
+		return false;
+	*seq = (uint32_t)word;
+	return true;
+}
+
+/* A new current epoch: its own counter from `start`, not shared until installed again. */
+void peer_tx_reset(struct peer *p, uint32_t start)
+{
+	p->tx_seq = start;
+	p->shared_tx = NULL;
 }

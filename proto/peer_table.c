@@ -54,7 +54,7 @@ struct peer *peer_create(struct engine *e, const uint8_t pub[WIRE_KEY_BYTES], bo
 	kdf_peer_id(p->id, pub);
 	p->is_auto = is_auto;
 	p->state = PEER_PENDING;
-	p->tx_seq = 1;
+	peer_tx_reset(p, 1);
 	p->next_ping_ms = UINT64_MAX;
 
 	b = bucket_of(e, p->id);
@@ -110,6 +110,12 @@ void peer_set_state(struct engine *e, struct peer *p, enum engine_peer_state s)
  */
 void peer_forget_session(struct engine *e, struct peer *p)
 {
+	/*
+	 * cur goes, so the shared tx word it was bound to (driftd) is no longer
+	 * ours; the counter carries on privately for a RESUME_HELLO (§16.3).
+	 */
+	if (p->shared_tx)
+		peer_tx_reset(p, peer_tx_peek(p));
 	epoch_clear(e, &p->cur);
 	epoch_clear(e, &p->prev);
 	epoch_clear(e, &p->next);

@@ -50,9 +50,9 @@ void resume_send_hello(struct engine *e, struct peer *p, uint64_t now_ms, bool i
 	if (is_retransmit) {
 		h.send_time_ms = 0;
 	} else {
-		h.seq = p->tx_seq;
-		if (p->tx_seq < WIRE_SEQ_SEND_CEILING)
-			p->tx_seq++;
+		h.seq = peer_tx_peek(p);
+		if (h.seq < WIRE_SEQ_SEND_CEILING)
+			peer_tx_take(p, &h.seq);
 	}
 	h.payload_len = WIRE_RESUME_HELLO_BODY_BYTES;
 	header_long_encode(pkt, &h);
@@ -294,7 +294,7 @@ void resume_on_hello(struct engine *e, uint64_t now_ms, const struct long_header
 		engine_count_drop(e, DROP_AUTH);
 		goto out_wipe;
 	}
-	p->tx_seq = 2; /* the ACK used seq 1 (§13) */
+	peer_tx_reset(p, 2); /* the ACK used seq 1 (§13) */
 	if (!addr_equal(&p->addr, from)) {
 		p->addr = *from;
 		p->is_addr_validated = false;
@@ -338,7 +338,7 @@ void resume_on_ack(struct engine *e, uint64_t now_ms, const struct long_header *
 	rtt_sample(&p->rtt, (now_ms - p->ini.last_sent_ms) * 1000);
 	secret_wipe(&p->ini, sizeof(p->ini));
 	secret_wipe(&p->ticket, sizeof(p->ticket)); /* used; the server sends a fresh one */
-	p->tx_seq = 1;
+	peer_tx_reset(p, 1);
 	p->is_addr_validated = true;
 	e->stats.resumptions_completed++;
 	handshake_established(e, p, now_ms, true);

@@ -34,6 +34,12 @@ int cmd_demo_main(int argc, char **argv);
 int cmd_listen_main(int argc, char **argv);
 int cmd_send_main(int argc, char **argv);
 int cmd_ping_main(int argc, char **argv);
+int cmd_show_main(int argc, char **argv);
+int cmd_ctl_main(int argc, char **argv);
+int cmd_xfer_main(int argc, char **argv);
+int cmd_blast_main(int argc, char **argv);
+int cmd_sink_main(int argc, char **argv);
+int cmd_dp_ping_main(int argc, char **argv);
 
 /* "drift <cmd>: <message>\n" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -37,6 +37,18 @@ static const struct subcommand subcommands[] = {
 	{"ping", cmd_ping_main, "--to PUBKEY@HOST:PORT [-c N] [--resume]",
 	 "time the handshake, echoed round trips and a resumption"},
 	{"demo", cmd_demo_main, "", "show identities, a session key and one sealed packet"},
+	{"show", cmd_show_main, "[dump] [--name N]",
+	 "print driftd's peers, sessions and dataplane"},
+	{"ctl", cmd_ctl_main, "REQUEST [ARG...]",
+	 "send one request to driftd (rekey, close, ping)"},
+	{"xfer", cmd_xfer_main, "send|recv ...",
+	 "reliable file transfer through driftd, checked by SHA-256"},
+	{"blast", cmd_blast_main, "--to ADDR --peer PUBHEX [--count N] ...",
+	 "send numbered datagrams through driftd to `drift sink`"},
+	{"sink", cmd_sink_main, "[--accept-any|--peer PUBHEX] [--echo] ...",
+	 "receive and check `drift blast` datagrams (or echo them)"},
+	{"dp-ping", cmd_dp_ping_main, "--to ADDR --peer PUBHEX [--count N]",
+	 "time round trips through driftd against `drift sink --echo`"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * driftd's state, shared by its modules: the engine that runs every
+ * handshake, rekey, resumption and path validation; the dataplane's
+ * session table it installs sessions into (installer.c, the only writer of
+ * slots); the event rings it drains (dp_events.c); the control socket
+ * (ctl.c) and the application channels it hands out.
+ *
+ *   socket (long headers) ──▶ engine ──▶ installer ──▶ table (shm) ──▶ drift-dp
+ *   drift-dp event rings  ──▶ dp_events ──▶ engine / re-inject ring
+ *   ctl socket (CLI, apps) ──▶ ctl ──▶ engine, app channels
+ *
+ * Threads: one. Every module here runs on driftd's loop thread.
+ */
+#ifndef DRIFT_CONTROL_DRIFTD_H
+#define DRIFT_CONTROL_DRIFTD_H
+
+#include "control/uring_loop.h"
+#include "dataplane/session_table.h"
+#include "internal/shm_layout.h"
+#include "proto/engine.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum driftd_limits {
+	DRIFTD_PEER_BUCKETS = 1 << 16,
+	DRIFTD_CTL_CLIENTS = 64,
+	DRIFTD_KEY_FP_BYTES = 16,
+};
+
+/* What driftd knows about a peer beyond the engine: where it lives in the table. */
+struct driftd_peer {
+	uint8_t id[WIRE_PEER_ID_BYTES];
+	int32_t slot;	 /* table slot, -1 when not installed */
+	int32_t channel; /* app channel its DATA goes to, -1 none */
+	uint32_t generation;
+	uint32_t epoch_id[2];			/* installed ep[0], ep[1] */
+	uint8_t key_fp[2][DRIFTD_KEY_FP_BYTES]; /* fingerprints of those keys */
+	bool is_dirty;
+	struct driftd_peer *hash_next;
+	struct driftd_peer *dirty_next;
+};
+
+struct driftd_channel {
+	bool is_mapped;
+	int fd;
+	struct shm_app_header *hdr;
+	uint32_t owner_pid;
+	int ctl_client; /* index of the ctl connection that attached it, -1 */
+};
+
+struct driftd_ctl_client {
+	int fd;
+	uint32_t pid;
+	int channel;
+	/* A pending "connect": reply once the peer is up, fails, or time runs out. */
+	bool has_connect;
+	uint8_t connect_id[WIRE_PEER_ID_BYTES];
+	uint64_t connect_deadline_ms;
+};
+
+struct driftd_stats {
+	uint64_t punts, reinjected, send_long, rekey_due, new_source, installs, removals;
+	uint64_t stale_events, app_ctl_full, reattached, reinstalls;
+};
+
+struct driftd {
+	const char *name;
+	char run_dir[256];
+	char dir[512]; /* run_dir/name */
+	struct engine *engine;
+	uint8_t pub[WIRE_KEY_BYTES];
+
+	int fd, family; /* the long-header socket (SO_REUSEPORT on drift-dp's port) */
+	struct uring_loop loop;
+	struct net_addr bind_addr;
+
+	struct session_table table;
+	uint64_t dp_instance;
+	uint32_t next_epoch_id;
+	int32_t *free_slots;
+	uint32_t free_count;
+	struct driftd_peer **slot_peer; /* slot -> peer installed there */
+
+	struct driftd_peer **buckets;
+	uint8_t bucket_key[16];
+	struct driftd_peer *dirty;
+	uint16_t cid_refs[65536]; /* installed receive CIDs (installer.c) */
+	uint32_t peer_count;
+
+	struct driftd_channel channels[SHM_APP_CHANNELS];
+	int listen_channel; /* where sessions started by peers go, -1 none */
+
+	int ctl_fd;
+	struct driftd_ctl_client clients[DRIFTD_CTL_CLIENTS];
+
+	char caps_kept[SHM_TEXT_BYTES];
+	uint64_t started_unix_ms;
+	struct driftd_stats stats;
+};
+
+/* CLOCK_MONOTONIC in ms: the engine's clock and the table's rx_until_ms clock. */
+uint64_t driftd_now_ms(void);
+uint64_t driftd_unix_ms(void);
+
+/* ---- installer.c: the only writer of session slots */
+int installer_init(struct driftd *d);
+void installer_fini(struct driftd *d);
+struct driftd_peer *installer_peer(struct driftd *d, const uint8_t id[WIRE_PEER_ID_BYTES],
+				   bool create);
+void installer_mark_dirty(struct driftd *d, const uint8_t id[WIRE_PEER_ID_BYTES]);
+void installer_sync_dirty(struct driftd *d);
+void installer_reattach(struct driftd *d);
+void installer_reinstall_all(struct driftd *d, const struct session_table *old);
+bool installer_owns_cid(struct driftd *d, uint16_t cid);
+
+/* ---- dp_events.c */
+void dp_events_drain(struct driftd *d);
+
+/* ---- ctl.c */
+int ctl_open(struct driftd *d);
+void ctl_poll(struct driftd *d);
+void ctl_close(struct driftd *d);
+void ctl_app_notify(struct driftd *d, int channel, uint16_t kind, const struct driftd_peer *dp,
+		    const uint8_t *data, size_t len);
+
+/* ---- channels.c: application channel files */
+int channels_open(struct driftd *d);
+void channels_close(struct driftd *d);
+int channels_attach(struct driftd *d, uint32_t pid, int client);
+void channels_detach(struct driftd *d, int channel);
+void channels_reap(struct driftd *d);
+void channels_adopt_orphans(struct driftd *d, int channel);
+
+/* ---- show.c */
+void show_write(struct driftd *d, bool is_dump, void (*line)(void *ctx, const char *text),
+		void *ctx);
+
+#endif

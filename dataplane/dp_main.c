@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * drift-dp, the fast-path dataplane process: opens one UDP port per worker,
+ * creates the session table and the application channels under
+ * <run>/<name>/, starts the pinned workers, drops every capability it does
+ * not need, and runs in the foreground until SIGINT or SIGTERM. The table
+ * and channel files stay when it exits (driftd and applications may still
+ * map them); --cleanup removes them.
+ *
+ * It makes no protocol decision: sessions arrive from driftd through the
+ * table, and everything the fast path cannot handle goes back to driftd.
+ */
+#include "control/ctl_proto.h"
+#include "crypto/backend.h"
+#include "dataplane/app_channel.h"
+#include "dataplane/port_udp.h"
+#include "dataplane/session_table.h"
+#include "dataplane/worker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/capability.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct dp_opts {
+	const char *name, *run_dir, *port_type, *bind, *cpus;
+	uint32_t listen_port, workers, slots;
+	bool is_cleanup;
+};
+
+struct dp {
+	struct dp_opts o;
+	char dir[1024];
+	struct port *ports[SHM_MAX_WORKERS];
+	struct session_table table;
+	struct app_channel ch[SHM_APP_CHANNELS];
+	struct worker workers[SHM_MAX_WORKERS];
+	int cpus[SHM_MAX_WORKERS];
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: drift-dp [--name NAME] [--run-dir DIR] [--port udp] [--listen-port N]\n"
+		"                [--bind ADDR] [--workers N] [--cpus LIST] [--slots N]\n"
+		"                [--cleanup] [--help]\n"
+		"  --name NAME        instance name (default " CTL_DEFAULT_NAME ")\n"
+		"  --run-dir DIR      default $DRIFT_RUN_DIR or " CTL_DEFAULT_RUN_DIR "\n"
+		"  --listen-port N    UDP port (default 7878)\n"
+		"  --bind ADDR        local IPv4 or IPv6 address (default: all)\n"
+		"  --workers N        worker threads, 1-%d (default 1)\n"
+		"  --cpus LIST        comma-separated CPU per worker, e.g. 2,3\n"
+		"  --slots N          session slots (default %d)\n"
+		"  --cleanup          remove the table and app files, then exit\n",
+		SHM_MAX_WORKERS, SHM_DEFAULT_SLOTS);
+}
+
+static bool parse_u32(const char *opt, const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi) {
+		fprintf(stderr, "drift-dp: %s \"%s\" is not a number in %u-%u\n", opt, s, lo, hi);
+		return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+static int parse_args(struct dp_opts *o, int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{"name", 1, NULL, 'n'},
+		{"run-dir", 1, NULL, 'r'},
+		{"port", 1, NULL, 'p'},
+		{"listen-port", 1, NULL, 'l'},
+		{"bind", 1, NULL, 'b'},
+		{"workers", 1, NULL, 'w'},
+		{"cpus", 1, NULL, 'c'},
+		{"slots", 1, NULL, 's'},
+		{"cleanup", 0, NULL, 'C'},
+		{"help", 0, NULL, 'h'},
+		{0},
+	};
+	const char *env = getenv("DRIFT_RUN_DIR");
+	int c;
+
+	*o = (struct dp_opts){CTL_DEFAULT_NAME,
+			      env && *env ? env : CTL_DEFAULT_RUN_DIR,
+			      "udp",
+			      NULL,
+			      NULL,
+			      7878,
+			      1,
+			      SHM_DEFAULT_SLOTS,
+			      false};
+	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+		bool ok = true;
+
+		switch (c) {
+		case 'n':
+			o->name = optarg;
+			break;
+		case 'r':
+			o->run_dir = optarg;
+			break;
+		case 'p':
+			o->port_type = optarg;
+			break;
+		case 'b':
+			o->bind = optarg;
+			break;
+		case 'c':
+			o->cpus = optarg;
+			break;
+		case 'C':
+			o->is_cleanup = true;
+			break;
+		case 'l':
+			ok = parse_u32("--listen-port", optarg, 1, 65535, &o->listen_port);
+			break;
+		case 'w':
+			ok = parse_u32("--workers", optarg, 1, SHM_MAX_WORKERS, &o->workers);
+			break;
+		case 's':
+			ok = parse_u32("--slots", optarg, 1, 1u << 20, &o->slots);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+		if (!ok)
+			return -EINVAL;
+	}
+	if (optind < argc || strchr(o->name, '/') || !*o->name) {
+		fprintf(stderr, "drift-dp: bad name or extra argument: see --help\n");
+		return -EINVAL;
+	}
+	if (strcmp(o->port_type, "udp") != 0) {
+		fprintf(stderr, "drift-dp: --port \"%s\" is not supported: use --port udp\n",
+			o->port_type);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_cpus(struct dp *d)
+{
+	const char *s = d->o.cpus;
+
+	for (uint32_t i = 0; i < d->o.workers; i++)
+		d->cpus[i] = -1;
+	for (uint32_t i = 0; s && *s; i++) {
+		uint32_t cpu;
+		char buf[16];
+		size_t n = strcspn(s, ",");
+
+		if (i >= d->o.workers || n >= sizeof(buf)) {
+			fprintf(stderr,
+				"drift-dp: --cpus \"%s\" lists more CPUs than --workers "
+				"(%u): give one CPU per worker\n",
+				d->o.cpus, d->o.workers);
+			return -EINVAL;
+		}
+		memcpy(buf, s, n);
+		buf[n] = 0;
+		if (!parse_u32("--cpus entry", buf, 0, CPU_SETSIZE - 1, &cpu))
+			return -EINVAL;
+		d->cpus[i] = (int)cpu;
+		s += n + (s[n] == ',');
+	}
+	return 0;
+}
+
+/*
+ * One drift-dp per name: SO_REUSEPORT would let a second one bind the same
+ * port and silently take half the traffic, so the lock is the real check.
+ * The fd stays open (and locked) until the process exits.
+ */
+static int lock_instance(struct dp *d)
+{
+	char path[1100];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/dp.lock", d->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		fprintf(stderr,
+			"drift-dp: another drift-dp runs as \"%s\" in %s: stop it or pass "
+			"--name\n",
+			d->o.name, d->o.run_dir);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int make_dir(struct dp *d)
+{
+	if (mkdir(d->o.run_dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "drift-dp: cannot create %s: %s: create it or pass --run-dir\n",
+			d->o.run_dir, strerror(errno));
+		return -errno;
+	}
+	snprintf(d->dir, sizeof(d->dir), "%s/%s", d->o.run_dir, d->o.name);
+	if (mkdir(d->dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr,
+			"drift-dp: cannot create %s: %s: check permissions or pass "
+			"--run-dir\n",
+			d->dir, strerror(errno));
+		return -errno;
+	}
+	return lock_instance(d);
+}
+
+static int cleanup(struct dp *d)
+{
+	char path[1100];
+
+	snprintf(d->dir, sizeof(d->dir), "%s/%s", d->o.run_dir, d->o.name);
+	snprintf(path, sizeof(path), "%s/%s", d->dir, CTL_TABLE_FILE);
+	if (unlink(path) != 0 && errno != ENOENT)
+		fprintf(stderr, "drift-dp: cannot remove %s: %s\n", path, strerror(errno));
+	return app_channel_unlink_all(d->dir) == 0 ? 0 : 1;
+}
+
+static int bind_addr(struct dp *d, struct net_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = ADDR_IPV6; /* the wildcard v6 socket takes IPv4 peers too */
+	a->port = (uint16_t)d->o.listen_port;
+	if (!d->o.bind)
+		return 0;
+	if (inet_pton(AF_INET, d->o.bind, a->ip) == 1)
+		a->family = ADDR_IPV4;
+	else if (inet_pton(AF_INET6, d->o.bind, a->ip) != 1) {
+		fprintf(stderr, "drift-dp: --bind \"%s\" is not an IPv4 or IPv6 address\n",
+			d->o.bind);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int open_ports(struct dp *d, struct net_addr *bind)
+{
+	struct port_udp_config cfg = {.use_gro = true, .use_gso = true};
+	int rc;
+
+	if ((rc = bind_addr(d, bind)) != 0)
+		return rc;
+	cfg.bind = *bind;
+	for (uint32_t i = 0; i < d->o.workers; i++) {
+		rc = port_udp_open(&cfg, &d->ports[i]);
+		if (rc == -EADDRINUSE) {
+			fprintf(stderr,
+				"drift-dp: UDP port %u is in use (another drift-dp?): stop "
+				"it or pass --listen-port\n",
+				d->o.listen_port);
+			return rc;
+		}
+		if (rc) {
+			fprintf(stderr, "drift-dp: cannot open UDP port %u: %s\n", d->o.listen_port,
+				strerror(-rc));
+			return rc;
+		}
+	}
+	if ((rc = port_udp_steer(d->ports, d->o.workers)) != 0)
+		fprintf(stderr, "drift-dp: cannot attach the CID steering program: %s\n",
+			strerror(-rc));
+	return rc;
+}
+
+static int make_shared(struct dp *d, const struct net_addr *bind)
+{
+	char path[1100];
+	struct shm_table_header *h;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", d->dir, CTL_TABLE_FILE);
+	if ((rc = session_table_create(&d->table, path, d->o.slots, d->o.workers)) != 0) {
+		fprintf(stderr, "drift-dp: cannot create %s: %s\n", path, strerror(-rc));
+		return rc;
+	}
+	h = d->table.hdr;
+	h->listen_port = (uint16_t)d->o.listen_port;
+	h->bind_addr = *bind;
+	snprintf(h->port_type, sizeof(h->port_type), "udp");
+	snprintf(h->port_why, sizeof(h->port_why), "--port udp (SO_REUSEPORT, GRO/GSO)");
+	snprintf(h->dp_caps, sizeof(h->dp_caps), "unknown");
+	if ((rc = app_channel_open_all(d->ch, d->dir, d->o.workers)) != 0)
+		fprintf(stderr, "drift-dp: cannot create the app channel files in %s: %s\n", d->dir,
+			strerror(-rc));
+	return rc;
+}
+
+static int start_workers(struct dp *d)
+{
+	for (uint32_t i = 0; i < d->o.workers; i++) {
+		struct worker_config cfg = {i, d->cpus[i], d->ports[i], d->table.hdr, d->ch};
+		int rc = worker_init(&d->workers[i], &cfg);
+
+		if (!rc)
+			rc = worker_start(&d->workers[i]);
+		if (rc) {
+			fprintf(stderr, "drift-dp: cannot start worker %u%s: %s\n", i,
+				d->cpus[i] >= 0 ? " (is its --cpus entry online?)" : "",
+				strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* The udp port needs no capability once its sockets are bound: keep none. */
+static int drop_caps(struct dp *d)
+{
+	cap_t caps = cap_get_proc();
+	int rc = 0;
+
+	if (!caps || cap_clear(caps) != 0 || cap_set_proc(caps) != 0) {
+		fprintf(stderr, "drift-dp: cannot drop capabilities: %s\n", strerror(errno));
+		rc = -EPERM;
+	}
+	if (caps)
+		cap_free(caps);
+	snprintf(d->table.hdr->dp_caps, sizeof(d->table.hdr->dp_caps), "%s",
+		 rc ? "unknown" : "none");
+	return rc;
+}
+
+static int wait_signal(int sfd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sfd, &si, sizeof(si)) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static void teardown(struct dp *d)
+{
+	for (uint32_t i = 0; i < d->o.workers; i++)
+		worker_fini(&d->workers[i]);
+	for (uint32_t i = 0; i < d->o.workers; i++)
+		port_close(d->ports[i]);
+	app_channel_close_all(d->ch);
+	session_table_detach(&d->table);
+}
+
+int main(int argc, char **argv)
+{
+	static struct dp d;
+	struct net_addr bind;
+	sigset_t set;
+	int sfd, rc;
+
+	if (parse_args(&d.o, argc, argv) != 0)
+		return 2;
+	if (d.o.is_cleanup)
+		return cleanup(&d);
+	if (backend_init() != 0 || backend_selftest() != 0) {
+		fprintf(stderr, "drift-dp: crypto self-test failed: refusing to run (check "
+				"DRIFT_AEAD and the libsodium/OpenSSL installs)\n");
+		return 1;
+	}
+	if (parse_cpus(&d) != 0 || make_dir(&d) != 0)
+		return 1;
+	/* Signals go to the signalfd only, so every worker thread inherits the block. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	rc = sfd < 0 ? -errno : 0;
+	if (!rc)
+		rc = open_ports(&d, &bind);
+	if (!rc)
+		rc = make_shared(&d, &bind);
+	if (!rc)
+		rc = start_workers(&d);
+	if (!rc)
+		rc = drop_caps(&d);
+	if (!rc)
+		rc = wait_signal(sfd);
+	teardown(&d);
+	if (sfd >= 0)
+		close(sfd);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,759 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dataplane core: the drift-dp fast path end to end, in one process, with
+ * no privileges. Two "hosts" A and B, each with its own session table and
+ * application channels in a temp directory and 1 or 2 worker threads, are
+ * joined by mem port pairs (one per worker):
+ *
+ *     app A --ch0 rings--> [A worker w] --mem pair w--> [B worker w] --ch0 rings--> app B
+ *                                 ^                            ^
+ *     this test plays driftd (installs slots, reads events) and both apps
+ *
+ * Slots are installed by hand with one 32-byte key on both sides, tx_dir 0
+ * on A and 1 on B, CIDs from kdf_cids() as WIRE.md §6.2 says. Frames for
+ * the replay, tamper and address cases are sealed here and injected at
+ * B's port. Every wait is bounded; nothing asserts speed.
+ */
+#include "crypto/aead.h"
+#include "crypto/backend.h"
+#include "crypto/kdf.h"
+#include "dataplane/app_channel.h"
+#include "dataplane/drop.h"
+#include "dataplane/port_mem.h"
+#include "dataplane/session_table.h"
+#include "dataplane/worker.h"
+#include "internal/bytes.h"
+#include "proto/header.h"
+
+#include "tests/lib/harness.h"
+
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const case_names[] = {
+	[1] = "bulk A->B: 200000 messages, content and order, no loss",
+	[2] = "both directions at once, 2 workers per host",
+	[3] = "replayed frame: SHM_DROP_REPLAY, delivered once",
+	[4] = "tampered frame: SHM_DROP_AUTH",
+	[5] = "unknown CID: punted with the exact bytes, else UNKNOWN_CID",
+	[6] = "long header: punted, else NOT_SHORT",
+	[7] = "CID collision: each packet reaches its own session",
+	[8] = "rekey under load: zero lost, zero duplicated",
+	[9] = "expired previous key: SHM_DROP_EXPIRED_KEY",
+	[10] = "stale generation on tx: TX_NO_SESSION",
+	[11] = "no tx CID: SHM_EV_SEND_LONG with the payload",
+	[12] = "tx seq past the rekey threshold: exactly one REKEY_DUE",
+	[13] = "new source address: one SHM_EV_NEW_SOURCE per 500 ms",
+	[14] = "seq space used up: TX_SEQ_EXHAUSTED",
+	[15] = "no application channel: NO_APP after authentication",
+	[16] = "drop names cover every reason",
+};
+
+enum {
+	SLOTS = 64,
+	WAIT_MS = 20000,
+	WINDOW_MSGS = 1024, /* in flight A->B; below the 2048-entry app ring */
+};
+
+struct host {
+	char dir[64];
+	struct session_table t;
+	struct app_channel ch[SHM_APP_CHANNELS];
+	struct worker w[2];
+	struct port *port[2];
+	uint32_t workers;
+	struct net_addr addr;
+};
+
+static struct host A, B;
+static uint32_t next_epoch = 1;
+
+static uint64_t now_ms(void)
+{
+	return worker_mono_ms();
+}
+
+static struct net_addr make_addr(uint8_t last, uint16_t port)
+{
+	struct net_addr a = {.family = ADDR_IPV4, .ip = {10, 0, 0, last}, .port = port};
+
+	return a;
+}
+
+static void host_init(struct host *h, uint32_t workers, uint8_t last)
+{
+	char path[128];
+
+	snprintf(h->dir, sizeof(h->dir), "/tmp/dp-test-XXXXXX");
+	CHECK(mkdtemp(h->dir) != NULL);
+	snprintf(path, sizeof(path), "%s/table", h->dir);
+	CHECK_EQ(session_table_create(&h->t, path, SLOTS, workers), 0);
+	CHECK_EQ(app_channel_open_all(h->ch, h->dir, workers), 0);
+	h->workers = workers;
+	h->addr = make_addr(last, 7878);
+}
+
+static void world_start(uint32_t workers)
+{
+	host_init(&A, workers, 1);
+	host_init(&B, workers, 2);
+	for (uint32_t i = 0; i < workers; i++) {
+		struct worker_config ca = {i, -1, NULL, A.t.hdr, A.ch};
+		struct worker_config cb = {i, -1, NULL, B.t.hdr, B.ch};
+
+		CHECK_EQ(port_mem_pair_new(&A.addr, &B.addr, &A.port[i], &B.port[i]), 0);
+		ca.port = A.port[i];
+		cb.port = B.port[i];
+		CHECK_EQ(worker_init(&A.w[i], &ca), 0);
+		CHECK_EQ(worker_init(&B.w[i], &cb), 0);
+		CHECK(worker_has_futex_wait(&A.w[i]));
+		CHECK_EQ(worker_start(&A.w[i]), 0);
+		CHECK_EQ(worker_start(&B.w[i]), 0);
+	}
+}
+
+static void host_fini(struct host *h)
+{
+	char path[128];
+
+	for (uint32_t i = 0; i < h->workers; i++) {
+		worker_fini(&h->w[i]);
+		port_close(h->port[i]);
+	}
+	app_channel_close_all(h->ch);
+	session_table_detach(&h->t);
+	snprintf(path, sizeof(path), "%s/table", h->dir);
+	unlink(path);
+	app_channel_unlink_all(h->dir);
+	rmdir(h->dir);
+}
+
+static void world_stop(void)
+{
+	host_fini(&A);
+	host_fini(&B);
+}
+
+/* ---- playing driftd ---------------------------------------------------------- */
+
+static void set_epoch(struct shm_epoch *e, uint32_t id, uint8_t flags, uint8_t tx_dir,
+		      const uint8_t key[32], uint64_t until_ms)
+{
+	uint16_t init_rx, resp_rx;
+
+	kdf_cids(&init_rx, &resp_rx, key);
+	memset(e, 0, sizeof(*e));
+	e->epoch_id = id;
+	e->flags = flags;
+	e->tx_dir = tx_dir;
+	/* WIRE.md §6.2: the direction-0 side receives on the initiator CID. */
+	e->rx_cid = tx_dir == 0 ? init_rx : resp_rx;
+	e->tx_cid = tx_dir == 0 ? resp_rx : init_rx;
+	e->rx_until_ms = until_ms;
+	memcpy(e->key, key, 32);
+}
+
+static void install(struct host *h, uint32_t slot, uint32_t gen, int32_t chan,
+		    const uint8_t key[32], uint8_t tx_dir, uint32_t id, uint8_t flags,
+		    const struct net_addr *peer)
+{
+	struct shm_slot *s = shm_slot_at(h->t.hdr, slot);
+
+	session_table_write_begin(s);
+	s->state = SHM_SLOT_ACTIVE;
+	s->generation = gen;
+	s->app_channel = chan;
+	memset(s->peer_id, (int)slot + 1, sizeof(s->peer_id));
+	s->addr = *peer;
+	set_epoch(&s->ep[0], id, flags, tx_dir, key, UINT64_MAX);
+	memset(&s->ep[1], 0, sizeof(s->ep[1]));
+	store_release(&s->tx_word, (uint64_t)id << 32 | 1);
+	write_once(&s->rekey_requested, 0);
+	session_table_write_end(h->t.hdr, s);
+}
+
+/* A new current epoch; the old one stays receivable until `until_ms`. */
+static void rekey(struct host *h, uint32_t slot, const uint8_t key[32], uint32_t id,
+		  uint64_t until_ms)
+{
+	struct shm_slot *s = shm_slot_at(h->t.hdr, slot);
+
+	session_table_write_begin(s);
+	s->ep[1] = s->ep[0];
+	s->ep[1].flags = SHM_EPOCH_RX;
+	s->ep[1].rx_until_ms = until_ms;
+	set_epoch(&s->ep[0], id, SHM_EPOCH_RX | SHM_EPOCH_TX, s->ep[1].tx_dir, key, UINT64_MAX);
+	store_release(&s->tx_word, (uint64_t)id << 32 | 1);
+	session_table_write_end(h->t.hdr, s);
+}
+
+/* One session A<->B in slot `slot` on both sides. */
+static uint32_t pair_up(uint32_t slot, const uint8_t key[32])
+{
+	uint32_t id = next_epoch++;
+
+	install(&A, slot, id, 0, key, 0, id, SHM_EPOCH_RX | SHM_EPOCH_TX, &B.addr);
+	install(&B, slot, id, 0, key, 1, id, SHM_EPOCH_RX | SHM_EPOCH_TX, &A.addr);
+	return id;
+}
+
+static uint64_t drops(struct host *h, enum shm_drop why)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < h->workers; i++)
+		n += read_once((_Atomic uint64_t *)&shm_worker_stats_at(h->t.hdr, i)->drops[why]);
+	return n;
+}
+
+static uint64_t stat_of(struct host *h, size_t off)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < h->workers; i++)
+		n += read_once(
+			(_Atomic uint64_t *)((uint8_t *)shm_worker_stats_at(h->t.hdr, i) + off));
+	return n;
+}
+
+#define STAT(h, field) stat_of((h), offsetof(struct shm_worker_stats, field))
+
+/* Next event of `type` from any worker of `h` (others are discarded); false on timeout. */
+static bool take_event(struct host *h, uint16_t type, struct shm_event *out, uint64_t wait_ms)
+{
+	uint64_t until = now_ms() + wait_ms;
+
+	do {
+		for (uint32_t i = 0; i < h->workers; i++) {
+			struct spsc_ring *r = shm_event_ring_at(h->t.hdr, i);
+			uint32_t at;
+
+			while (spsc_ring_peek(r, 1, &at) == 1) {
+				struct shm_event *ev = spsc_ring_entry(r, at);
+				bool is_it = ev->type == type;
+
+				if (is_it)
+					memcpy(out, ev, sizeof(*out));
+				spsc_ring_release(r, 1);
+				if (is_it)
+					return true;
+			}
+		}
+		usleep(200);
+	} while (now_ms() < until);
+	return false;
+}
+
+static void drain_events(struct host *h)
+{
+	struct shm_event ev;
+
+	while (take_event(h, 0xffff, &ev, 0))
+		;
+}
+
+/* Waits until a counter read by `get` reaches `want`. */
+#define WAIT_FOR(expr)                                \
+	do {                                          \
+		uint64_t _until = now_ms() + WAIT_MS; \
+		while (!(expr) && now_ms() < _until)  \
+			usleep(100);                  \
+	} while (0)
+
+/* ---- playing the applications ------------------------------------------------ */
+
+static bool app_send(struct host *h, uint32_t slot, uint32_t gen, const uint8_t *p, uint16_t len)
+{
+	uint32_t w = slot % h->workers, at;
+	struct spsc_ring *r = shm_app_tx_ring(h->ch[0].hdr, w);
+	struct shm_app_msg *m;
+
+	if (spsc_ring_reserve(r, 1, &at) != 1)
+		return false;
+	m = spsc_ring_entry(r, at);
+	m->slot = slot;
+	m->generation = gen;
+	m->len = len;
+	m->kind = SHM_APP_DATA;
+	memcpy(m->data, p, len);
+	spsc_ring_submit(r, 1);
+	app_channel_wake_dp(h->ch[0].hdr, w);
+	return true;
+}
+
+static bool app_recv(struct host *h, struct shm_app_msg *out)
+{
+	for (uint32_t w = 0; w < h->workers; w++) {
+		struct spsc_ring *r = shm_app_rx_ring(h->ch[0].hdr, w);
+		uint32_t at;
+
+		if (spsc_ring_peek(r, 1, &at) == 1) {
+			memcpy(out, spsc_ring_entry(r, at), sizeof(*out));
+			spsc_ring_release(r, 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool app_recv_wait(struct host *h, struct shm_app_msg *out, uint64_t wait_ms)
+{
+	uint64_t until = now_ms() + wait_ms;
+
+	do {
+		if (app_recv(h, out))
+			return true;
+		usleep(100);
+	} while (now_ms() < until);
+	return false;
+}
+
+/* Message i of a stream: its index, then a pattern derived from it. */
+static uint16_t make_msg(uint8_t *buf, uint64_t i, uint8_t tag)
+{
+	uint16_t len = (uint16_t)(9 + i % 200);
+
+	store_be64(buf, i);
+	buf[8] = tag;
+	for (uint16_t k = 9; k < len; k++)
+		buf[k] = (uint8_t)(i * 31 + k);
+	return len;
+}
+
+static bool msg_is(const struct shm_app_msg *m, uint64_t i, uint8_t tag)
+{
+	uint8_t want[WIRE_MAX_PAYLOAD_BYTES];
+	uint16_t len = make_msg(want, i, tag);
+
+	return m->len == len && memcmp(m->data, want, len) == 0;
+}
+
+/* A short-header frame sealed by hand, as the peer would send it. */
+static uint16_t seal_frame(uint8_t *out, const uint8_t key[32], uint8_t dir, uint16_t cid,
+			   uint32_t seq, const uint8_t *p, uint16_t len)
+{
+	struct short_header h = {.cid = cid, .seq = seq};
+	uint8_t nonce[12];
+
+	header_short_encode(out, &h);
+	header_nonce(nonce, dir, WIRE_TYPE_DATA, seq);
+	aead_seal_once(key, nonce, out, 7, p, len, out + 7);
+	return (uint16_t)(len + 23);
+}
+
+static uint16_t rx_cid_of(struct host *h, uint32_t slot, int ep)
+{
+	return shm_slot_at(h->t.hdr, slot)->ep[ep].rx_cid;
+}
+
+/* ---- cases -------------------------------------------------------------------- */
+
+/* Streams n messages on (slot, gen) from `s` to `r`, checking each on arrival. */
+static void stream(uint64_t n, uint32_t slot, uint32_t gen, uint8_t tag, void (*midway)(void))
+{
+	uint8_t buf[WIRE_MAX_PAYLOAD_BYTES];
+	struct shm_app_msg m;
+	uint64_t sent = 0, got = 0, bad = 0, until = now_ms() + 120000;
+
+	while (got < n && now_ms() < until) {
+		/* Flow control: never more in flight than B's app ring can hold. */
+		while (sent < n && sent - got < WINDOW_MSGS &&
+		       app_send(&A, slot, gen, buf, make_msg(buf, sent, tag)))
+			sent++;
+		if (midway && sent >= n / 2) {
+			midway();
+			midway = NULL;
+		}
+		while (app_recv(&B, &m)) {
+			bad += !msg_is(&m, got, tag) || m.slot != slot || m.generation != gen;
+			got++;
+		}
+	}
+	if (got != n)
+		for (int d = 0; d < SHM_DROP_COUNT; d++)
+			if (drops(&A, d) || drops(&B, d))
+				fprintf(stderr, "  drops %s: A %llu B %llu\n", drop_name(d),
+					(unsigned long long)drops(&A, d),
+					(unsigned long long)drops(&B, d));
+	CHECK_EQ(got, n);
+	CHECK_EQ(bad, 0);
+	/* Nothing extra behind the last one: no duplicates. */
+	usleep(20000);
+	CHECK(!app_recv(&B, &m));
+}
+
+static void case_bulk(void)
+{
+	uint8_t key[32];
+
+	memset(key, 0x11, sizeof(key));
+	pair_up(0, key);
+	stream(200000, 0, shm_slot_at(A.t.hdr, 0)->generation, 1, NULL);
+	for (int d = 0; d < SHM_DROP_COUNT; d++) {
+		CHECK_EQ(drops(&A, d), 0);
+		CHECK_EQ(drops(&B, d), 0);
+	}
+}
+
+static void case_both_ways(void)
+{
+	uint8_t key[2][32], buf[WIRE_MAX_PAYLOAD_BYTES];
+	uint64_t n = 20000, sent[2][2] = {{0}}, got[2][2] = {{0}}, bad = 0;
+	uint64_t until = now_ms() + 120000;
+	struct host *src[2] = {&A, &B}, *dst[2] = {&B, &A};
+	struct shm_app_msg m;
+
+	memset(key[0], 0x21, 32);
+	memset(key[1], 0x22, 32);
+	pair_up(0, key[0]); /* tx by worker 0 on both hosts */
+	pair_up(1, key[1]); /* tx by worker 1 on both hosts */
+	while (got[0][0] + got[0][1] + got[1][0] + got[1][1] < 4 * n && now_ms() < until) {
+		for (int d = 0; d < 2; d++) {
+			for (uint32_t sl = 0; sl < 2; sl++) {
+				uint32_t gen = shm_slot_at(src[d]->t.hdr, sl)->generation;
+				uint8_t tag = (uint8_t)(10 + 2 * d + sl);
+
+				while (sent[d][sl] < n &&
+				       sent[d][sl] - got[d][sl] < WINDOW_MSGS / 2 &&
+				       app_send(src[d], sl, gen, buf,
+						make_msg(buf, sent[d][sl], tag)))
+					sent[d][sl]++;
+			}
+			while (app_recv(dst[d], &m)) {
+				uint32_t sl = m.slot & 1;
+
+				bad += !msg_is(&m, got[d][sl]++, (uint8_t)(10 + 2 * d + sl));
+			}
+		}
+	}
+	CHECK_EQ(got[0][0] + got[0][1], 2 * n);
+	CHECK_EQ(got[1][0] + got[1][1], 2 * n);
+	CHECK_EQ(bad, 0);
+	CHECK(shm_worker_stats_at(B.t.hdr, 1)->rx_packets > 0);
+}
+
+/* B slot 5, one epoch; returns its key through `key`. */
+static uint32_t b_session(uint32_t slot, uint8_t fill, uint8_t key[32], int32_t chan)
+{
+	uint32_t id = next_epoch++;
+
+	memset(key, fill, 32);
+	install(&B, slot, id, chan, key, 1, id, SHM_EPOCH_RX | SHM_EPOCH_TX, &A.addr);
+	return id;
+}
+
+static void inject(const uint8_t *f, uint16_t len, const struct net_addr *from)
+{
+	CHECK_EQ(port_mem_inject(B.port[0], f, len, from), 0);
+}
+
+static void case_replay_tamper(int num)
+{
+	uint8_t key[32], f[WIRE_MAX_PACKET_BYTES], p[40];
+	struct shm_app_msg m;
+	uint16_t len;
+	uint64_t before;
+
+	b_session(5, 0x33, key, 0);
+	memset(p, 0xab, sizeof(p));
+	len = seal_frame(f, key, 0, rx_cid_of(&B, 5, 0), 100, p, sizeof(p));
+	inject(f, len, &A.addr);
+	CHECK(app_recv_wait(&B, &m, WAIT_MS));
+	CHECK_EQ(m.slot, 5);
+	CHECK_MEM(m.data, p, sizeof(p));
+	if (num == 3) {
+		before = drops(&B, SHM_DROP_REPLAY);
+		inject(f, len, &A.addr);
+		WAIT_FOR(drops(&B, SHM_DROP_REPLAY) == before + 1);
+		CHECK_EQ(drops(&B, SHM_DROP_REPLAY), before + 1);
+	} else {
+		before = drops(&B, SHM_DROP_AUTH);
+		len = seal_frame(f, key, 0, rx_cid_of(&B, 5, 0), 101, p, sizeof(p));
+		f[20] ^= 0x01;
+		inject(f, len, &A.addr);
+		WAIT_FOR(drops(&B, SHM_DROP_AUTH) == before + 1);
+		CHECK_EQ(drops(&B, SHM_DROP_AUTH), before + 1);
+		/* A forged packet moves no window: the genuine seq 101 still gets in. */
+		len = seal_frame(f, key, 0, rx_cid_of(&B, 5, 0), 101, p, sizeof(p));
+		inject(f, len, &A.addr);
+		CHECK(app_recv_wait(&B, &m, WAIT_MS));
+	}
+	usleep(10000);
+	CHECK(!app_recv(&B, &m));
+}
+
+/* Punt with driftd attached, the named drop without it. */
+static void check_punt(const uint8_t *f, uint16_t len, enum shm_drop without)
+{
+	struct shm_event ev;
+	uint64_t before;
+
+	drain_events(&B);
+	store_release(&B.t.hdr->driftd_pid, 4242u);
+	inject(f, len, &A.addr);
+	CHECK(take_event(&B, SHM_EV_PUNT, &ev, WAIT_MS));
+	CHECK_EQ(ev.len, len);
+	CHECK_MEM(ev.data, f, len);
+	CHECK(addr_equal(&ev.from, &A.addr));
+	store_release(&B.t.hdr->driftd_pid, 0u);
+	before = drops(&B, without);
+	inject(f, len, &A.addr);
+	WAIT_FOR(drops(&B, without) == before + 1);
+	CHECK_EQ(drops(&B, without), before + 1);
+}
+
+static uint16_t unused_cid(void)
+{
+	for (uint16_t c = 1;; c++) {
+		bool is_used = false;
+
+		for (uint32_t s = 0; s < SLOTS; s++)
+			for (int e = 0; e < 2; e++)
+				is_used |= shm_slot_at(B.t.hdr, s)->ep[e].rx_cid == c;
+		if (!is_used)
+			return c;
+	}
+}
+
+static void case_unknown_cid(void)
+{
+	uint8_t key[32], f[WIRE_MAX_PACKET_BYTES], p[8] = {1, 2, 3};
+
+	memset(key, 0x44, 32);
+	check_punt(f, seal_frame(f, key, 0, unused_cid(), 7, p, sizeof(p)), SHM_DROP_UNKNOWN_CID);
+}
+
+static void case_long_header(void)
+{
+	uint8_t f[80];
+
+	memset(f, 0x5a, sizeof(f));
+	f[0] = 0x10; /* version 1: a long header, driftd's business */
+	check_punt(f, sizeof(f), SHM_DROP_NOT_SHORT);
+}
+
+static void case_collision(void)
+{
+	uint8_t k1[32], k2[32], f[WIRE_MAX_PACKET_BYTES], p[16];
+	struct shm_app_msg m;
+	uint64_t coll = STAT(&B, cid_collisions);
+	uint16_t cid;
+	struct shm_slot *s;
+
+	b_session(6, 0x61, k1, 0);
+	b_session(7, 0x62, k2, 0);
+	/* Force slot 7's rx CID onto slot 6's: a 16-bit collision (WIRE.md §24 Q6). */
+	cid = rx_cid_of(&B, 6, 0);
+	s = shm_slot_at(B.t.hdr, 7);
+	session_table_write_begin(s);
+	s->ep[0].rx_cid = cid;
+	session_table_write_end(B.t.hdr, s);
+	for (int round = 0; round < 4; round++) {
+		const uint8_t *k = round & 1 ? k2 : k1;
+
+		memset(p, round, sizeof(p));
+		inject(f, seal_frame(f, k, 0, cid, (uint32_t)(10 + round), p, sizeof(p)), &A.addr);
+		CHECK(app_recv_wait(&B, &m, WAIT_MS));
+		CHECK_EQ(m.slot, round & 1 ? 7u : 6u);
+		CHECK_MEM(m.data, p, sizeof(p));
+	}
+	CHECK(STAT(&B, cid_collisions) >= coll + 4);
+	CHECK(STAT(&B, trial_opens) >= 2);
+}
+
+static uint8_t rekey_key[32];
+
+static void do_rekey(void)
+{
+	uint32_t id = next_epoch++;
+	uint64_t until = now_ms() + 2000;
+
+	/* The receiver first, as driftd does: it must know the new key before the sender uses it. */
+	rekey(&B, 0, rekey_key, id, until);
+	rekey(&A, 0, rekey_key, id, until);
+}
+
+static void case_rekey_load(void)
+{
+	uint8_t key[32];
+
+	memset(key, 0x71, 32);
+	memset(rekey_key, 0x72, 32);
+	pair_up(0, key);
+	stream(60000, 0, shm_slot_at(A.t.hdr, 0)->generation, 8, do_rekey);
+	CHECK_EQ(drops(&B, SHM_DROP_AUTH), 0);
+	CHECK_EQ(drops(&B, SHM_DROP_REPLAY), 0);
+	CHECK(STAT(&B, epoch_adopts) >= 2);
+}
+
+static void case_expired(void)
+{
+	uint8_t old[32], fresh[32], f[WIRE_MAX_PACKET_BYTES], p[8] = {9};
+	uint64_t before = drops(&B, SHM_DROP_EXPIRED_KEY);
+	uint16_t old_cid;
+
+	b_session(8, 0x81, old, 0);
+	old_cid = rx_cid_of(&B, 8, 0);
+	memset(fresh, 0x82, 32);
+	rekey(&B, 8, fresh, next_epoch++, now_ms() - 1);
+	inject(f, seal_frame(f, old, 0, old_cid, 3, p, sizeof(p)), &A.addr);
+	WAIT_FOR(drops(&B, SHM_DROP_EXPIRED_KEY) == before + 1);
+	CHECK_EQ(drops(&B, SHM_DROP_EXPIRED_KEY), before + 1);
+}
+
+static void case_tx_stale(void)
+{
+	uint8_t key[32], p[4] = {1};
+	uint64_t before = drops(&A, SHM_DROP_TX_NO_SESSION);
+
+	memset(key, 0x91, 32);
+	pair_up(2, key);
+	CHECK(app_send(&A, 2, shm_slot_at(A.t.hdr, 2)->generation + 1, p, sizeof(p)));
+	WAIT_FOR(drops(&A, SHM_DROP_TX_NO_SESSION) == before + 1);
+	CHECK_EQ(drops(&A, SHM_DROP_TX_NO_SESSION), before + 1);
+}
+
+static void case_send_long(void)
+{
+	uint8_t key[32], p[33];
+	struct shm_event ev;
+
+	memset(key, 0xa1, 32);
+	memset(p, 0xee, sizeof(p));
+	drain_events(&A);
+	install(&A, 3, 77, 0, key, 0, next_epoch++, SHM_EPOCH_RX, &B.addr);
+	CHECK(app_send(&A, 3, 77, p, sizeof(p)));
+	CHECK(take_event(&A, SHM_EV_SEND_LONG, &ev, WAIT_MS));
+	CHECK_EQ(ev.slot, 3);
+	CHECK_EQ(ev.generation, 77);
+	CHECK_EQ(ev.len, sizeof(p));
+	CHECK_MEM(ev.data, p, sizeof(p));
+}
+
+static void case_rekey_due(void)
+{
+	uint8_t key[32], buf[64];
+	struct shm_event ev;
+	struct shm_app_msg m;
+	uint32_t id;
+
+	memset(key, 0xb1, 32);
+	id = pair_up(4, key);
+	drain_events(&A);
+	store_release(&shm_slot_at(A.t.hdr, 4)->tx_word,
+		      (uint64_t)id << 32 | (WIRE_AUTO_REKEY_THRESHOLD - 2));
+	for (int i = 0; i < 6; i++) {
+		CHECK(app_send(&A, 4, id, buf, make_msg(buf, (uint64_t)i, 3)));
+		CHECK(app_recv_wait(&B, &m, WAIT_MS));
+		CHECK(msg_is(&m, (uint64_t)i, 3));
+	}
+	CHECK(take_event(&A, SHM_EV_REKEY_DUE, &ev, WAIT_MS));
+	CHECK_EQ(ev.slot, 4);
+	CHECK(!take_event(&A, SHM_EV_REKEY_DUE, &ev, 50));
+	CHECK(read_once(&shm_slot_at(A.t.hdr, 4)->rekey_requested) != 0);
+}
+
+static void case_new_source(void)
+{
+	uint8_t key[32], f[WIRE_MAX_PACKET_BYTES], p[8] = {4};
+	struct net_addr moved = make_addr(9, 9999);
+	struct shm_event ev;
+	struct shm_app_msg m;
+
+	b_session(9, 0xc1, key, 0);
+	drain_events(&B);
+	for (uint32_t seq = 1; seq <= 3; seq++) {
+		inject(f, seal_frame(f, key, 0, rx_cid_of(&B, 9, 0), seq, p, sizeof(p)), &moved);
+		CHECK(app_recv_wait(&B, &m, WAIT_MS));
+	}
+	CHECK(take_event(&B, SHM_EV_NEW_SOURCE, &ev, WAIT_MS));
+	CHECK_EQ(ev.slot, 9);
+	CHECK(addr_equal(&ev.from, &moved));
+	CHECK(!take_event(&B, SHM_EV_NEW_SOURCE, &ev, 50));
+}
+
+static void case_exhausted(void)
+{
+	uint8_t key[32], p[4] = {1};
+	uint64_t before = drops(&A, SHM_DROP_TX_SEQ_EXHAUSTED);
+	uint32_t id;
+
+	memset(key, 0xd1, 32);
+	id = pair_up(10, key);
+	store_release(&shm_slot_at(A.t.hdr, 10)->tx_word,
+		      (uint64_t)id << 32 | WIRE_SEQ_SEND_CEILING);
+	CHECK(app_send(&A, 10, id, p, sizeof(p)));
+	WAIT_FOR(drops(&A, SHM_DROP_TX_SEQ_EXHAUSTED) == before + 1);
+	CHECK_EQ(drops(&A, SHM_DROP_TX_SEQ_EXHAUSTED), before + 1);
+}
+
+static void case_no_app(void)
+{
+	uint8_t key[32], f[WIRE_MAX_PACKET_BYTES], p[8] = {5};
+	uint64_t before = drops(&B, SHM_DROP_NO_APP), replays = drops(&B, SHM_DROP_REPLAY);
+	uint16_t len;
+
+	b_session(11, 0xe1, key, -1);
+	len = seal_frame(f, key, 0, rx_cid_of(&B, 11, 0), 1, p, sizeof(p));
+	inject(f, len, &A.addr);
+	WAIT_FOR(drops(&B, SHM_DROP_NO_APP) == before + 1);
+	CHECK_EQ(drops(&B, SHM_DROP_NO_APP), before + 1);
+	/* Authenticated and committed: the same frame again is a replay. */
+	inject(f, len, &A.addr);
+	WAIT_FOR(drops(&B, SHM_DROP_REPLAY) == replays + 1);
+	CHECK_EQ(drops(&B, SHM_DROP_REPLAY), replays + 1);
+}
+
+static void case_drop_names(void)
+{
+	for (int d = 0; d < SHM_DROP_COUNT; d++)
+		CHECK(strcmp(drop_name((enum shm_drop)d), "unknown") != 0);
+	CHECK(strcmp(drop_name(SHM_DROP_COUNT), "unknown") == 0);
+	CHECK(strcmp(drop_name(SHM_DROP_REPLAY), "replay") == 0);
+}
+
+static void run(int num, void (*fn)(void), uint32_t workers)
+{
+	unsigned failed = harness_failed;
+
+	world_start(workers);
+	fn();
+	world_stop();
+	printf("%s case %d: %s\n", harness_failed == failed ? "ok  " : "FAIL", num,
+	       case_names[num]);
+}
+
+static void case_replay(void)
+{
+	case_replay_tamper(3);
+}
+
+static void case_tamper(void)
+{
+	case_replay_tamper(4);
+}
+
+int main(void)
+{
+	static const struct {
+		int num;
+		void (*fn)(void);
+		uint32_t workers;
+	} cases[] = {
+		{1, case_bulk, 1},	  {2, case_both_ways, 2},   {3, case_replay, 1},
+		{4, case_tamper, 1},	  {5, case_unknown_cid, 1}, {6, case_long_header, 1},
+		{7, case_collision, 1},	  {8, case_rekey_load, 1},  {9, case_expired, 1},
+		{10, case_tx_stale, 1},	  {11, case_send_long, 1},  {12, case_rekey_due, 1},
+		{13, case_new_source, 1}, {14, case_exhausted, 1},  {15, case_no_app, 1},
+		{16, case_drop_names, 1},
+	};
+
+	if (backend_init() != 0) {
+		fprintf(stderr, "backend_init failed\n");
+		return 1;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++)
+		run(cases[i].num, cases[i].fn, cases[i].workers);
+	return harness_finish();
+}
