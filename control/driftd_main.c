@@ -298,7 +298,13 @@ static int setup(struct driftd *d, const char *key_path, bool accept_any, bool c
 		return -1;
 	}
 	engine_public_key(d->engine, d->pub);
-	if ((rc = installer_init(d)) || (rc = channels_open(d))) {
+	/* drift-dp creates the channel files right after the table: give it a moment. */
+	if ((rc = installer_init(d)) == 0)
+		for (int i = 0; (rc = channels_open(d)) == -ENOENT && i < wait_s * 10; i++) {
+			channels_close(d);
+			usleep(100000);
+		}
+	if (rc) {
 		fprintf(stderr, "driftd: cannot map the application channels in %s: %s\n", d->dir,
 			strerror(-rc));
 		return -1;

@@ -74,8 +74,9 @@ with open(os.path.join(args.dir, "summary.tsv"), "w") as f:
         else:
             f.write("%s\t%s\t%s\t%s\t%s\tn/a\tn/a\tn/a\t0\t%s\n" % (key + (unit, notes.get(key, ""))))
 
+DP = "drift-c dataplane (udp port)"
 systems = ["raw UDP", "raw TCP", "wireguard-go udp", "wireguard-go tcp", "drift-c",
-           "drift-c batch API (32)"]
+           "drift-c batch API (32)", DP]
 payloads = []
 for (case, _, payload, _) in vals:
     if case == "goodput" and payload not in payloads:
@@ -156,12 +157,19 @@ out("\nRatios of medians (goodput):\n\n")
 for p in payloads:
     u = med("goodput", "raw UDP", p, "goodput")
     w = med("goodput", "wireguard-go udp", p, "goodput")
-    for s in ("drift-c", "drift-c batch API (32)"):
+    for s in ("drift-c", "drift-c batch API (32)", DP):
         d = med("goodput", s, p, "goodput")
         r1 = "%.2f" % (d / u) if d and u else "n/a"
         r2 = "%.2f" % (d / w) if d and w else "n/a"
         out("- %s B: %s / raw UDP = **%s**; %s / wireguard-go (UDP inside) = **%s**\n" % (
             p, s, r1, s, r2))
+
+out("\nRatios of medians (packets/s, %s / raw UDP):\n\n" % DP)
+for p in payloads:
+    u = med("goodput", "raw UDP", p, "kpps")
+    d = med("goodput", DP, p, "kpps")
+    if d and u:
+        out("- %s B: **%.2f** (%.1f vs %.1f kpps)\n" % (p, d / u, d, u))
 
 out("\n### Handshakes\n\n")
 out("| system | metric | value |\n|---|---|---:|\n")
@@ -175,12 +183,12 @@ for (case, s, p, m) in vals:
 out("\n### Round trip, 64-byte messages, one in flight\n\n")
 out("| system | p50 ms | p99 ms |\n|---|---:|---:|\n")
 RTT_SYSTEMS = ("drift-c (drift ping)", "drift-c busy-poll 50us (drift ping)",
-               "raw UDP (udp_pingpong)")
+               "drift-c dataplane (dp-ping)", "raw UDP (udp_pingpong)")
 for s in RTT_SYSTEMS:
     out("| %s | %s | %s |\n" % (s, cell("rtt", s, "64", "rtt_p50", "{:.3f}"),
                                 cell("rtt", s, "64", "rtt_p99", "{:.3f}")))
 u = med("rtt", "raw UDP (udp_pingpong)", "64", "rtt_p50")
-for s in RTT_SYSTEMS[:2]:
+for s in RTT_SYSTEMS[:3]:
     d = med("rtt", s, "64", "rtt_p50")
     if d and u:
         out("\n%s / raw UDP round trip p50 = **%.2f**\n" % (s, d / u))
@@ -194,6 +202,20 @@ for n in ("1", "100", "10000"):
         cell("scale", "drift-c", n, "setup_s", "{:.2f}"), cell("scale", "drift-c", n, "goodput"),
         cell("scale", "drift-c", n, "loss", "{:.2f}"), cell("scale", "drift-c", n, "rss"),
         cell("scale", "drift-c", n, "rss_per_session", "{:.2f}")))
+
+out("\n### Scale: the dataplane (drift-dp + driftd) with 1 and 10 000 sessions\n\n")
+out("Engine-driven clients in A (one socket per session) send %s; drift-dp in B counts "
+    "what it opened.\n\n" % "1024-byte payloads round-robin")
+out("| sessions | installed | goodput Mb/s | loss % |\n|---:|---:|---:|---:|\n")
+for n in ("1", "10000"):
+    out("| %s | %s | %s | %s |\n" % (
+        n, cell("scale", "drift-c dataplane", n, "established", "{:.0f}"),
+        cell("scale", "drift-c dataplane", n, "goodput"),
+        cell("scale", "drift-c dataplane", n, "loss", "{:.2f}")))
+g1 = med("scale", "drift-c dataplane", "1", "goodput")
+g2 = med("scale", "drift-c dataplane", "10000", "goodput")
+if g1 and g2:
+    out("\n10 000 sessions / 1 session goodput = **%.2f**\n" % (g2 / g1))
 
 out("\n### Relay through a middle host (3-namespace topology)\n\n")
 out("| system | goodput Mb/s (1400 B) |\n|---|---:|\n")

@@ -24,8 +24,8 @@ enum {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: drift blast --to ADDR --peer PUBHEX [--count N] [--size B] [--rate PPS]\n"
-		"                   [--name N]\n"
+		"Usage: drift blast --to ADDR --peer PUBHEX [--count N | --duration S] [--size B]\n"
+		"                   [--rate PPS] [--name N]\n"
 		"\n"
 		"Send N numbered datagrams to `drift sink` through driftd and drift-dp, then "
 		"print\n"
@@ -39,6 +39,8 @@ static void usage(FILE *out)
 		"  --size B               bytes per datagram, 16-1348 (default 1348)\n"
 		"  --rate PPS             datagrams per second (default 0: as fast as the ring "
 		"takes them)\n"
+		"  --duration S           stop after S seconds instead of after N datagrams (the\n"
+		"                         sink then counts up to the highest number it saw)\n"
 		"  --connect-timeout MS   how long the handshake may take (default 5000)\n"
 		"%s"
 		"  -h, --help             show this help\n",
@@ -79,7 +81,7 @@ static uint64_t due_now(uint64_t rate, uint64_t sent, int64_t start_ns)
 }
 
 static int blast(struct DriftApp *app, const struct DriftAppSession *s, uint64_t count, size_t size,
-		 uint64_t rate)
+		 uint64_t rate, uint64_t duration_s)
 {
 	static uint8_t data[BLAST_BATCH][DGRAM_PATTERN_MAX_BYTES];
 	struct DriftAppBuf bufs[BLAST_BATCH];
@@ -90,13 +92,17 @@ static int blast(struct DriftApp *app, const struct DriftAppSession *s, uint64_t
 	int rc;
 
 	while (sent < count && !node_stop) {
+		if (duration_s &&
+		    (int64_t)node_now_us() * 1000 - start >= (int64_t)duration_s * 1000000000)
+			break;
 		want = due_now(rate, sent, start);
 		if (want > count - sent)
 			want = count - sent;
 		if (!want)
 			continue;
 		for (uint64_t i = 0; i < want; i++) {
-			dgram_pattern_fill(data[i], size, sent + i, count);
+			/* With --duration the total is not known up front: say 0. */
+			dgram_pattern_fill(data[i], size, sent + i, duration_s ? 0 : count);
 			bufs[i].data = data[i];
 			bufs[i].len = size;
 		}
@@ -126,7 +132,7 @@ static int blast(struct DriftApp *app, const struct DriftAppSession *s, uint64_t
 		(unsigned long long)sent, size, secs, (double)sent / secs,
 		(double)sent * (double)size * 8 / secs / 1e6, (unsigned long long)full,
 		(unsigned long long)st.tx_wakeups);
-	return sent == count ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+	return sent == count || (duration_s && !node_stop) ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
 
 int cmd_blast_main(int argc, char **argv)
@@ -136,10 +142,12 @@ int cmd_blast_main(int argc, char **argv)
 		{"count", required_argument, NULL, 'n'},
 		{"size", required_argument, NULL, 's'},
 		{"rate", required_argument, NULL, 'r'},
+		{"duration", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	uint64_t count = 100000, size = DGRAM_PATTERN_MAX_BYTES, rate = 0;
+	uint64_t count = 100000, size = DGRAM_PATTERN_MAX_BYTES, rate = 0, duration_s = 0;
+	bool has_count = false;
 	struct app_link_opts o;
 	struct DriftAppSession s;
 	struct DriftApp *app;
@@ -156,6 +164,10 @@ int cmd_blast_main(int argc, char **argv)
 			return CLI_EXIT_OK;
 		case 'n':
 			ok = parse_u64("--count", optarg, 1, UINT64_MAX / 2, &count);
+			has_count = true;
+			break;
+		case 'd':
+			ok = parse_u64("--duration", optarg, 1, 86400, &duration_s);
 			break;
 		case 's':
 			ok = parse_u64("--size", optarg, DGRAM_PATTERN_MIN_BYTES,
@@ -181,8 +193,10 @@ int cmd_blast_main(int argc, char **argv)
 	app = app_link_attach("blast", &o);
 	if (!app)
 		return CLI_EXIT_FAILURE;
+	if (duration_s && !has_count)
+		count = UINT64_MAX / 2;
 	if (app_link_dial("blast", app, &o, &s))
-		ret = blast(app, &s, count, (size_t)size, rate);
+		ret = blast(app, &s, count, (size_t)size, rate, duration_s);
 	drift_app_detach(app);
 	return ret;
 }

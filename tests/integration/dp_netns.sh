@@ -52,6 +52,13 @@ trap cleanup EXIT INT TERM
 
 fail() {
 	echo "FAIL: $*" >&2
+	cat "$work"/pre4-*.txt 2>/dev/null >&2
+	for side in a b; do
+		[ -S "$work/run-$side/t/ctl" ] || continue
+		DRIFT_RUN_DIR=$work/run-$side timeout 5 ip netns exec "$(ns_of $side)" "$drift" show dump --name t 2>/dev/null |
+			grep -E '^(drop|worker)' | sed "s/^/  dump $side: /" >&2
+		ip netns exec "$(ns_of $side)" cat /proc/net/snmp 2>/dev/null | grep '^Udp:' | tail -n1 | sed "s/^/  snmp $side: /" >&2
+	done
 	for f in "$work"/*.log; do
 		[ -s "$f" ] && tail -n 15 "$f" | sed "s|^|  $(basename "$f"): |" >&2
 	done
@@ -160,10 +167,10 @@ awk -F'\t' -v k="$pub_a" -v mb="$bulk_mb" '$1 == "peer" && $2 == k && $8 >= mb *
 	"$work/dump-b.txt" || fail "dump on B does not count the transfer: $(grep '^peer' "$work/dump-b.txt")"
 
 # ---- 3. driftd killed and restarted under load
-step "3. driftd killed (-9) and restarted on both hosts while 100 000 datagrams flow"
-bg_on sink3 b "$drift" sink --accept-any --name t --count 100000 --timeout 15
+step "3. driftd killed (-9) and restarted on both hosts while 60 000 datagrams flow"
+bg_on sink3 b "$drift" sink --accept-any --name t --count 60000 --timeout 15
 sleep 0.5
-bg_on blast3 a "$drift" blast --to 198.18.88.2:7878 --peer "$pub_b" --name t --count 100000 --rate 20000
+bg_on blast3 a "$drift" blast --to 198.18.88.2:7878 --peer "$pub_b" --name t --count 60000 --rate 12000
 sleep 1.5
 stop_key driftd-a-t -KILL
 start_driftd a t "$work/a.key"
@@ -178,10 +185,13 @@ unset "pid[sink3]"
 grep -h "^sink:" "$work/sink3.log" | sed 's/^/   /'
 
 # ---- 4. rekey under load
-step "4. six rekeys (both directions) while 150 000 datagrams flow"
-bg_on sink4 b "$drift" sink --accept-any --name t --count 150000 --timeout 15
+step "4. six rekeys (both directions) while 75 000 datagrams flow"
+for side in a b; do
+	on "$side" "$drift" show dump --name t | grep -E '^(drop|worker)' | sed "s/^/  before step 4, $side: /" >"$work/pre4-$side.txt"
+done
+bg_on sink4 b "$drift" sink --accept-any --name t --count 75000 --timeout 15
 sleep 0.5
-bg_on blast4 a "$drift" blast --to 198.18.88.2:7878 --peer "$pub_b" --name t --count 150000 --rate 30000
+bg_on blast4 a "$drift" blast --to 198.18.88.2:7878 --peer "$pub_b" --name t --count 75000 --rate 15000
 ep0=$(on a "$drift" show dump --name t | awk -F'\t' -v k="$pub_b" '$1 == "peer" && $2 == k { print $13 }')
 for i in 1 2 3; do
 	sleep 0.6
