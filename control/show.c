@@ -166,13 +166,15 @@ static void show_counters(struct driftd *d, bool is_dump, void (*line)(void *, c
 			drops[r] += s->drops[r];
 		snprintf(
 			buf, sizeof(buf),
-			is_dump ? "worker\t%u\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu"
+			is_dump ? "worker\t%u\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu"
 				: "worker %u: rx %llu packets, tx %llu packets, rx %llu B, tx %llu "
-				  "B, punted %llu, cid collisions %llu, sleeps %llu",
+				  "B, punted %llu, cid collisions %llu, sleeps %llu, GRO segments "
+				  "%llu, GSO sends %llu",
 			w, (unsigned long long)s->rx_packets, (unsigned long long)s->tx_packets,
 			(unsigned long long)s->rx_bytes, (unsigned long long)s->tx_bytes,
 			(unsigned long long)s->punted, (unsigned long long)s->cid_collisions,
-			(unsigned long long)s->sleeps);
+			(unsigned long long)s->sleeps, (unsigned long long)s->gro_segments,
+			(unsigned long long)s->gso_sends);
 		line(ctx, buf);
 	}
 	if (!is_dump)

@@ -125,6 +125,9 @@ static void heartbeat(struct worker *w)
 	uint64_t now = worker_mono_ms();
 
 	w->stats->last_loop_mono_ms = now;
+	/* The port's segmentation counters, mirrored for `drift show` (plain stores: one writer). */
+	w->stats->gro_segments = w->port->stats.gro_segments;
+	w->stats->gso_sends = w->port->stats.gso_sends;
 	if (w->index == 0 && now - w->heartbeat_ms >= WORKER_HEARTBEAT_MS) {
 		w->heartbeat_ms = now;
 		store_release(&w->hdr->dp_heartbeat_ms, now);

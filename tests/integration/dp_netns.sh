@@ -98,6 +98,8 @@ start_dp() { # SIDE NAME PORT
 	mkdir -p "$work/run-$1"
 	[ -f "$work/dp-$1-$2.log" ] && cat "$work/dp-$1-$2.log" >>"$work/dp-$1-$2.old"
 	rm -f "$work/dp-$1-$2.log"
+	# The old table stays until the new drift-dp replaces it; waiting for "a table" must see the new one.
+	rm -f "$work/run-$1/$2/table"
 	bg_on "dp-$1-$2" "$1" "$dp" --name "$2" --listen-port "$3"
 	for _ in $(seq 1 50); do
 		[ -f "$work/run-$1/$2/table" ] && return 0
