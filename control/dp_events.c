@@ -24,6 +24,7 @@
 #include <string.h>
 
 enum {
+	RETRY_MAX_AGE_MS = 100, /* how long a short header with a CID nobody knows waits */
 	DRAIN_BURST = 64,
 	DRAIN_MAX_PER_CALL = 4096, /* bounded work per loop turn: the socket gets its turn too */
 };
@@ -54,17 +55,81 @@ static void reinject(struct driftd *d, uint32_t w, const struct shm_event *ev)
 	d->stats.reinjected++;
 }
 
-static void on_punt(struct driftd *d, uint32_t w, const struct shm_event *ev)
+/*
+ * A short header whose CID the engine does not know yet: the peer switched
+ * to a new key epoch (it answered our REKEY_REQUEST) and its DATA, taking
+ * the dataplane's path, overtook its REKEY_ACK, which comes through our
+ * socket. Keep it a moment and try again after the socket was read.
+ */
+static void stash(struct driftd *d, uint32_t w, const struct shm_event *ev, uint64_t now)
+{
+	struct driftd_retry *r;
+
+	if (d->retry_count == DRIFTD_RETRY_MAX) {
+		d->stats.retry_full++;
+		return;
+	}
+	r = &d->retry[d->retry_count++];
+	r->ev = *ev;
+	r->worker = w;
+	r->since_ms = now;
+}
+
+static bool is_short(const struct shm_event *ev)
+{
+	return ev->len >= WIRE_SHORT_MIN_BYTES && ev->data[0] >> 4 == WIRE_SHORT_VERSION;
+}
+
+/* Gives a punted packet to the engine; false when the engine did not know its CID. */
+static bool to_engine(struct driftd *d, const struct shm_event *ev, uint64_t now)
+{
+	uint64_t unknown = engine_stats(d->engine)->drops[DROP_UNKNOWN_CID];
+
+	engine_receive(d->engine, now, ev->data, ev->len, &ev->from);
+	return engine_stats(d->engine)->drops[DROP_UNKNOWN_CID] == unknown;
+}
+
+static void on_punt(struct driftd *d, uint32_t w, const struct shm_event *ev, bool may_stash)
 {
 	uint64_t now = driftd_now_ms();
 
-	d->stats.punts++;
-	if (ev->len >= WIRE_SHORT_MIN_BYTES && ev->data[0] >> 4 == WIRE_SHORT_VERSION &&
-	    installer_owns_cid(d, load_be16(ev->data + 1))) {
+	if (is_short(ev) && installer_owns_cid(d, load_be16(ev->data + 1))) {
 		reinject(d, w, ev);
 		return;
 	}
-	engine_receive(d->engine, now, ev->data, ev->len, &ev->from);
+	if (!to_engine(d, ev, now) && may_stash && is_short(ev))
+		stash(d, w, ev, now);
+}
+
+/* Runs the stashed packets again (after the socket had its turn); drops the old ones. */
+static void retry_stashed(struct driftd *d)
+{
+	uint64_t now = driftd_now_ms();
+	uint32_t n = d->retry_count, kept = 0;
+
+	d->retry_count = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct driftd_retry *r = &d->retry[i];
+		bool is_done;
+
+		if (now - r->since_ms > RETRY_MAX_AGE_MS) {
+			d->stats.retry_expired++;
+			continue;
+		}
+		if (installer_owns_cid(d, load_be16(r->ev.data + 1))) {
+			reinject(d, r->worker, &r->ev);
+			d->stats.retried++;
+			continue;
+		}
+		is_done = to_engine(d, &r->ev, now);
+		if (is_done) {
+			d->stats.retried++;
+			continue;
+		}
+		d->retry[kept++] = *r; /* still unknown: keep waiting */
+	}
+	d->retry_count = kept;
+	installer_sync_dirty(d);
 }
 
 static void on_event(struct driftd *d, uint32_t w, const struct shm_event *ev)
@@ -76,7 +141,8 @@ static void on_event(struct driftd *d, uint32_t w, const struct shm_event *ev)
 		return;
 	switch (ev->type) {
 	case SHM_EV_PUNT:
-		on_punt(d, w, ev);
+		d->stats.punts++;
+		on_punt(d, w, ev, true);
 		break;
 	case SHM_EV_PUNT_TRIED:
 		/* The worker tried every installed key; only the engine's others are left. */
@@ -111,6 +177,8 @@ void dp_events_drain(struct driftd *d)
 	struct shm_table_header *h = d->table.hdr;
 	uint32_t done = 0;
 
+	if (d->retry_count)
+		retry_stashed(d);
 	for (uint32_t w = 0; w < h->worker_count; w++) {
 		struct spsc_ring *r = shm_event_ring_at(h, w);
 		uint32_t n, at;

@@ -27,6 +27,7 @@ enum driftd_limits {
 	DRIFTD_PEER_BUCKETS = 1 << 16,
 	DRIFTD_CTL_CLIENTS = 64,
 	DRIFTD_KEY_FP_BYTES = 16,
+	DRIFTD_RETRY_MAX = 1024, /* punted packets waiting for their key epoch (dp_events.c) */
 };
 
 /* What driftd knows about a peer beyond the engine: where it lives in the table. */
@@ -63,6 +64,14 @@ struct driftd_ctl_client {
 struct driftd_stats {
 	uint64_t punts, reinjected, send_long, rekey_due, new_source, installs, removals;
 	uint64_t stale_events, app_ctl_full, reattached, reinstalls;
+	uint64_t retried, retry_expired, retry_full;
+};
+
+/* A punted packet the engine could not place yet (dp_events.c). */
+struct driftd_retry {
+	struct shm_event ev;
+	uint32_t worker;
+	uint64_t since_ms;
 };
 
 struct driftd {
@@ -94,6 +103,9 @@ struct driftd {
 
 	int ctl_fd;
 	struct driftd_ctl_client clients[DRIFTD_CTL_CLIENTS];
+
+	struct driftd_retry *retry; /* DRIFTD_RETRY_MAX entries */
+	uint32_t retry_count;
 
 	char caps_kept[SHM_TEXT_BYTES];
 	uint64_t started_unix_ms;

@@ -56,7 +56,8 @@ int installer_init(struct driftd *d)
 	d->buckets = calloc(DRIFTD_PEER_BUCKETS, sizeof(*d->buckets));
 	d->free_slots = calloc(d->table.hdr->slot_count, sizeof(*d->free_slots));
 	d->slot_peer = calloc(d->table.hdr->slot_count, sizeof(*d->slot_peer));
-	if (!d->buckets || !d->free_slots || !d->slot_peer)
+	d->retry = calloc(DRIFTD_RETRY_MAX, sizeof(*d->retry));
+	if (!d->buckets || !d->free_slots || !d->slot_peer || !d->retry)
 		return -ENOMEM;
 	rng_bytes(d->bucket_key, sizeof(d->bucket_key));
 	d->next_epoch_id = 1;
@@ -77,6 +78,8 @@ void installer_fini(struct driftd *d)
 	free(d->buckets);
 	free(d->free_slots);
 	free(d->slot_peer);
+	free(d->retry);
+	d->retry = NULL;
 	d->slot_peer = NULL;
 	d->buckets = NULL;
 	d->free_slots = NULL;
@@ -275,6 +278,14 @@ out:
 void installer_sync_dirty(struct driftd *d)
 {
 	struct driftd_peer *p;
+
+	/*
+	 * Control packets the engine just produced (a REKEY_ACK above all) leave
+	 * before the workers can seal DATA under the keys we are about to
+	 * install, so the peer sees the ACK first.
+	 */
+	if (d->dirty && d->fd >= 0)
+		uring_loop_flush(&d->loop);
 
 	while ((p = d->dirty)) {
 		d->dirty = p->dirty_next;
