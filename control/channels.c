@@ -180,12 +180,12 @@ void ctl_app_notify(struct driftd *d, int channel, uint16_t kind, const struct d
 	    len > WIRE_MAX_PAYLOAD_BYTES)
 		return;
 	c = &d->channels[channel];
-	r = shm_app_ctl_ring(c->hdr);
+	r = shm_app_ctl_ring_n(c->hdr, d->table.hdr->worker_count);
 	if (spsc_ring_reserve(r, 1, &at) != 1) {
 		d->stats.app_ctl_full++;
 		return;
 	}
-	m = spsc_ring_entry(r, at);
+	m = shm_app_msg_at(r, at);
 	m->slot = p->slot < 0 ? UINT32_MAX : (uint32_t)p->slot;
 	m->generation = p->generation;
 	m->kind = kind;

@@ -254,7 +254,7 @@ static struct shm_app_msg *reserve_msg(struct worker *w, const struct slot_view 
 		*why = SHM_DROP_APP_RING_FULL;
 		return NULL;
 	}
-	return spsc_ring_entry(r, a->at + a->used);
+	return shm_app_msg_at(r, a->at + a->used);
 }
 
 /* Stage 6: stats, the ring entry's header, and the new-source event. */

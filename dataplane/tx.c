@@ -64,7 +64,7 @@ static void gather(struct worker *w, struct tx_burst *b)
 		for (uint32_t i = 0; i < n; i++) {
 			struct tx_item *it = &b->items[b->n_items++];
 
-			it->m = spsc_ring_entry(r, b->at[k] + i);
+			it->m = shm_app_msg_at(r, b->at[k] + i);
 			it->channel = (uint8_t)k;
 			it->group = 0;
 		}

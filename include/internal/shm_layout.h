@@ -318,24 +318,51 @@ static inline void shm_app_layout(struct shm_app_header *h, uint32_t workers)
 	h->total_bytes = h->rings_off + (uint64_t)(2 * workers + 1) * h->ring_bytes;
 }
 
+/*
+ * Ring addresses and entries from compile-time geometry only. An application
+ * maps its channel read-write, so drift-dp and driftd never take offsets,
+ * counts or ring masks from it: a hostile application could otherwise point
+ * their writes anywhere. (The application itself may use the header fields.)
+ */
+static inline uint64_t shm_app_ring_bytes(void)
+{
+	return (spsc_ring_bytes(SHM_APP_RING_ENTRIES, sizeof(struct shm_app_msg)) + SHM_CACHE_LINE -
+		1) &
+	       ~(uint64_t)(SHM_CACHE_LINE - 1);
+}
+
 /* Worker w -> application. */
 static inline struct spsc_ring *shm_app_rx_ring(struct shm_app_header *h, uint32_t w)
 {
-	return (struct spsc_ring *)((uint8_t *)h + h->rings_off + (size_t)(2 * w) * h->ring_bytes);
+	return (struct spsc_ring *)((uint8_t *)h + sizeof(*h) +
+				    (size_t)(2 * w) * shm_app_ring_bytes());
 }
 
 /* Application -> worker w. */
 static inline struct spsc_ring *shm_app_tx_ring(struct shm_app_header *h, uint32_t w)
 {
-	return (struct spsc_ring *)((uint8_t *)h + h->rings_off +
-				    (size_t)(2 * w + 1) * h->ring_bytes);
+	return (struct spsc_ring *)((uint8_t *)h + sizeof(*h) +
+				    (size_t)(2 * w + 1) * shm_app_ring_bytes());
 }
 
-/* driftd -> application: long-header DATA and session notices. */
+/* driftd -> application, in a channel made for `workers` workers (a trusted count). */
+static inline struct spsc_ring *shm_app_ctl_ring_n(struct shm_app_header *h, uint32_t workers)
+{
+	return (struct spsc_ring *)((uint8_t *)h + sizeof(*h) +
+				    (size_t)(2 * workers) * shm_app_ring_bytes());
+}
+
+/* driftd -> application: long-header DATA and session notices (application side). */
 static inline struct spsc_ring *shm_app_ctl_ring(struct shm_app_header *h)
 {
-	return (struct spsc_ring *)((uint8_t *)h + h->rings_off +
-				    (size_t)(2 * h->worker_count) * h->ring_bytes);
+	return shm_app_ctl_ring_n(h, h->worker_count);
+}
+
+/* Entry `at` of an application ring, ignoring the ring's own (writable) mask and size. */
+static inline struct shm_app_msg *shm_app_msg_at(struct spsc_ring *r, uint32_t at)
+{
+	return (struct shm_app_msg *)(r->entries + (size_t)(at & (SHM_APP_RING_ENTRIES - 1)) *
+							   sizeof(struct shm_app_msg));
 }
 
 #endif
