@@ -54,10 +54,16 @@ static int map_channel(struct driftd *d, unsigned k)
 	if (m == MAP_FAILED)
 		goto err_close;
 	c->hdr = m;
+	c->map_bytes = (size_t)st.st_size;
+	/* Built for this table's workers, or drift-dp has not re-created it yet (-EAGAIN). */
+	shm_app_layout(&probe, d->table.hdr->worker_count);
 	if (c->hdr->magic != SHM_APP_MAGIC || c->hdr->layout_version != SHM_LAYOUT_VERSION ||
-	    c->hdr->total_bytes != (uint64_t)st.st_size) {
+	    c->hdr->worker_count != d->table.hdr->worker_count ||
+	    probe.total_bytes != (uint64_t)st.st_size) {
 		munmap(m, (size_t)st.st_size);
-		goto err_close;
+		close(c->fd);
+		c->fd = -1;
+		return -EAGAIN;
 	}
 	c->is_mapped = true;
 	c->owner_pid = read_once(&c->hdr->owner_pid);
@@ -86,7 +92,7 @@ void channels_close(struct driftd *d)
 
 		if (!c->is_mapped)
 			continue;
-		munmap(c->hdr, c->hdr->total_bytes);
+		munmap(c->hdr, c->map_bytes);
 		close(c->fd);
 		c->is_mapped = false;
 	}

@@ -29,7 +29,7 @@
  * at most a second per line: a reader that stops reading loses its reply,
  * not driftd its loop.
  */
-static void send_line(int fd, const char *text)
+static bool send_line(int fd, const char *text)
 {
 	const char *msg = *text ? text : " ";
 	size_t len = strlen(msg);
@@ -37,12 +37,13 @@ static void send_line(int fd, const char *text)
 
 	for (int tries = 0; tries < 2; tries++) {
 		if (send(fd, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
-			return;
+			return true;
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			return;
+			return false;
 		if (poll(&pfd, 1, 1000) <= 0)
-			return;
+			return false;
 	}
+	return false;
 }
 
 static void reply(struct driftd_ctl_client *c, const char *fmt, ...)
@@ -248,9 +249,18 @@ static bool peer_arg(struct driftd_ctl_client *c, const char *text, uint8_t id[W
 	return false;
 }
 
+/* A reader that stops reading costs driftd one second, not one per line. */
+struct show_out {
+	int fd;
+	bool has_failed;
+};
+
 static void show_line(void *ctx, const char *text)
 {
-	send_line(*(int *)ctx, text);
+	struct show_out *o = ctx;
+
+	if (!o->has_failed && !send_line(o->fd, text))
+		o->has_failed = true;
 }
 
 static void handle(struct driftd *d, int i, char *line)
@@ -297,7 +307,13 @@ static void handle(struct driftd *d, int i, char *line)
 		return rc ? reply(c, "err %s %s: %s", verb, a1, strerror(-rc)) : reply(c, "ok");
 	}
 	if (!strcmp(verb, "show") || !strcmp(verb, "dump")) {
-		show_write(d, verb[0] == 'd', show_line, &c->fd);
+		struct show_out o = {.fd = c->fd};
+
+		show_write(d, verb[0] == 'd', show_line, &o);
+		if (o.has_failed) {
+			drop_client(d, i);
+			return;
+		}
 		return reply(c, "ok");
 	}
 	reply(c, "err unknown request \"%s\": see control/ctl_proto.h", verb);

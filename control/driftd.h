@@ -47,6 +47,7 @@ struct driftd_channel {
 	bool is_mapped;
 	int fd;
 	struct shm_app_header *hdr;
+	size_t map_bytes; /* what we mapped; never the (application-writable) header's size */
 	uint32_t owner_pid;
 	int ctl_client; /* index of the ctl connection that attached it, -1 */
 };
@@ -88,6 +89,7 @@ struct driftd {
 	struct session_table table;
 	uint64_t dp_instance;
 	uint32_t next_epoch_id;
+	uint32_t next_generation; /* last generation handed out (installer.c) */
 	int32_t *free_slots;
 	uint32_t free_count;
 	struct driftd_peer **slot_peer; /* slot -> peer installed there */
@@ -99,7 +101,8 @@ struct driftd {
 	uint32_t peer_count;
 
 	struct driftd_channel channels[SHM_APP_CHANNELS];
-	int listen_channel; /* where sessions started by peers go, -1 none */
+	int listen_channel;  /* where sessions started by peers go, -1 none */
+	bool channels_stale; /* drift-dp restarted and its channel files are not ready yet */
 
 	int ctl_fd;
 	struct driftd_ctl_client clients[DRIFTD_CTL_CLIENTS];

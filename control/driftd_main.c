@@ -181,11 +181,15 @@ static void follow_dp_restart(struct driftd *d, ino_t *ino)
 	*ino = new_ino;
 	/* Rejoin the reuseport group last, as the index the steering program expects. */
 	close_socket(d);
-	if (open_socket(d) != 0)
-		fprintf(stderr, "driftd: cannot rebind port %u after drift-dp restarted\n",
+	if (open_socket(d) != 0) {
+		/* Without the socket the loop cannot run: exit, and let systemd restart us. */
+		fprintf(stderr, "driftd: cannot rebind port %u after drift-dp restarted: exiting\n",
 			d->table.hdr->listen_port);
+		stop_requested = 1;
+		return;
+	}
 	channels_close(d);
-	channels_open(d);
+	d->channels_stale = channels_open(d) != 0; /* retried every tick until they match */
 	fprintf(stderr, "driftd: drift-dp restarted (pid %u); re-installed %u sessions\n",
 		d->table.hdr->dp_pid, d->table.hdr->slot_count - d->free_count);
 }
@@ -208,6 +212,8 @@ static void run(struct driftd *d, ino_t ino)
 	while (!stop_requested) {
 		uint64_t now = driftd_now_ms();
 
+		if (d->fd < 0)
+			break;
 		uring_loop_wait(&d->loop, wait_ns(d, now));
 		uring_loop_reap(&d->loop, on_datagram, d, &woken);
 		dp_events_drain(d);
@@ -220,6 +226,10 @@ static void run(struct driftd *d, ino_t ino)
 		if (now >= next_tick) {
 			store_release(&d->table.hdr->driftd_heartbeat_ms, now);
 			follow_dp_restart(d, &ino);
+			if (d->channels_stale && !stop_requested) {
+				channels_close(d);
+				d->channels_stale = channels_open(d) != 0;
+			}
 			next_tick = now + 100;
 		}
 		if (now >= next_reap) {
@@ -300,7 +310,9 @@ static int setup(struct driftd *d, const char *key_path, bool accept_any, bool c
 	engine_public_key(d->engine, d->pub);
 	/* drift-dp creates the channel files right after the table: give it a moment. */
 	if ((rc = installer_init(d)) == 0)
-		for (int i = 0; (rc = channels_open(d)) == -ENOENT && i < wait_s * 10; i++) {
+		for (int i = 0; (rc = channels_open(d)) != 0 && (rc == -ENOENT || rc == -EAGAIN) &&
+				i < wait_s * 10;
+		     i++) {
 			channels_close(d);
 			usleep(100000);
 		}

@@ -60,7 +60,8 @@ int installer_init(struct driftd *d)
 	if (!d->buckets || !d->free_slots || !d->slot_peer || !d->retry)
 		return -ENOMEM;
 	rng_bytes(d->bucket_key, sizeof(d->bucket_key));
-	d->next_epoch_id = 1;
+	d->next_epoch_id = read_once(&d->table.hdr->epoch_id_high) + 1;
+	d->next_generation = read_once(&d->table.hdr->generation_high);
 	free_list_reset(d);
 	return 0;
 }
@@ -133,6 +134,8 @@ static uint32_t epoch_id_for(struct driftd *d, const struct driftd_peer *p,
 			return p->epoch_id[i];
 	if (d->next_epoch_id == 0)
 		d->next_epoch_id = 1;
+	if (d->next_epoch_id > read_once(&d->table.hdr->epoch_id_high))
+		store_release(&d->table.hdr->epoch_id_high, d->next_epoch_id);
 	return d->next_epoch_id++;
 }
 
@@ -253,7 +256,9 @@ static void sync_peer(struct driftd *d, struct driftd_peer *p, const struct repl
 		}
 		p->slot = d->free_slots[--d->free_count];
 		d->slot_peer[p->slot] = p;
-		p->generation = shm_slot_at(d->table.hdr, (uint32_t)p->slot)->generation + 1;
+		/* Generations never repeat within a table, even across driftd restarts. */
+		p->generation = ++d->next_generation;
+		store_release(&d->table.hdr->generation_high, d->next_generation);
 		memset(p->epoch_id, 0, sizeof(p->epoch_id));
 		is_new_slot = true;
 	}

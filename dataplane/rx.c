@@ -10,6 +10,7 @@
  */
 #include "dataplane/rx.h"
 
+#include "crypto/secret.h"
 #include "dataplane/slot_view.h"
 #include "internal/bytes.h"
 #include "proto/header.h"
@@ -164,7 +165,7 @@ static struct shm_window *window_for(struct worker *w, struct rx_cand *c)
 		pos ^= 1;
 	if (!slot_view_read_key(shm_slot_at(w->hdr, c->slot), c->ep, id, key, &seed))
 		return NULL;
-	memset(key, 0, sizeof(key));
+	secret_wipe(key, sizeof(key));
 	win[pos]->w = seed;
 	win[pos]->epoch_id = id;
 	w->stats->epoch_adopts++;
@@ -184,7 +185,7 @@ static struct aead_key *key_for(struct worker *w, struct rx_cand *c)
 	if (!slot_view_read_key(shm_slot_at(w->hdr, c->slot), c->ep, id, key, NULL))
 		return NULL;
 	k = worker_key_get(w, c->slot, id, key, live);
-	memset(key, 0, sizeof(key));
+	secret_wipe(key, sizeof(key));
 	return k;
 }
 

@@ -11,6 +11,7 @@
  */
 #include "dataplane/tx.h"
 
+#include "crypto/secret.h"
 #include "dataplane/slot_view.h"
 #include "internal/bytes.h"
 #include "proto/header.h"
@@ -95,14 +96,16 @@ static void classify(struct worker *w, struct tx_burst *b)
 		struct tx_group *g;
 
 		it->verdict = TX_NO_SESSION;
+		uint32_t slot = *(const volatile uint32_t *)&m->slot; /* one read: app memory */
+
 		it->len = m->len; /* checked and used from our copy only */
-		if (m->kind != SHM_APP_DATA || m->slot >= w->hdr->slot_count)
+		if (m->kind != SHM_APP_DATA || slot >= w->hdr->slot_count)
 			continue;
 		if (it->len > WIRE_MAX_PAYLOAD_BYTES) {
 			it->verdict = TX_OVERSIZE;
 			continue;
 		}
-		it->group = (uint8_t)group_of(w, b, m->slot);
+		it->group = (uint8_t)group_of(w, b, slot);
 		g = &b->groups[it->group];
 		if (g->is_busy) {
 			it->verdict = TX_BUSY;
@@ -149,8 +152,18 @@ static bool take_seqs(struct worker *w, struct tx_group *g)
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		/* acq_rel: a new epoch seen here makes driftd's slot write visible to the re-read. */
-		uint64_t word =
-			atomic_fetch_add_explicit(&s->tx_word, g->count, memory_order_acq_rel);
+		uint64_t word = load_acquire(&s->tx_word);
+
+		/*
+		 * Add only below the seq ceiling (WIRE.md §13): an add past it would
+		 * keep counting and, 2^31 adds later, wrap the low half under the
+		 * same key. A compare-exchange keeps the word where it stops.
+		 */
+		while ((uint32_t)word < WIRE_SEQ_SEND_CEILING &&
+		       !atomic_compare_exchange_weak_explicit(&s->tx_word, &word, word + g->count,
+							      memory_order_acq_rel,
+							      memory_order_acquire))
+			;
 
 		/* The seqs are ours only if they belong to the epoch we will seal with. */
 		if ((uint32_t)(word >> 32) == g->v.ep[0].epoch_id) {
@@ -191,7 +204,7 @@ static struct aead_key *tx_key(struct worker *w, struct tx_group *g)
 	if (!slot_view_read_key(shm_slot_at(w->hdr, g->slot), 0, live[0], key, NULL))
 		return NULL;
 	k = worker_key_get(w, g->slot, live[0], key, live);
-	memset(key, 0, sizeof(key));
+	secret_wipe(key, sizeof(key));
 	return k;
 }
 

@@ -164,9 +164,15 @@ bool open_long(struct key_epoch *k, const uint8_t *pkt, size_t len, uint8_t *pt)
  */
 uint32_t peer_tx_peek(const struct peer *p)
 {
-	if (p->shared_tx)
-		return (uint32_t)read_once(p->shared_tx);
-	return p->tx_seq;
+	uint64_t word;
+
+	if (!p->shared_tx)
+		return p->tx_seq;
+	word = read_once(p->shared_tx);
+	/* Another epoch's word, or past the ceiling: nothing more may be sent under this key. */
+	if ((uint32_t)(word >> 32) != p->shared_tx_tag || (uint32_t)word >= WIRE_SEQ_SEND_CEILING)
+		return WIRE_SEQ_SEND_CEILING;
+	return (uint32_t)word;
 }
 
 bool peer_tx_take(struct peer *p, uint32_t *seq)
@@ -179,10 +185,14 @@ bool peer_tx_take(struct peer *p, uint32_t *seq)
 		*seq = p->tx_seq++;
 		return true;
 	}
-	word = fetch_add_relaxed(p->shared_tx, 1);
-	/* Only driftd (this thread) stores a new epoch, so the tag cannot change under us. */
-	if ((uint32_t)(word >> 32) != p->shared_tx_tag || (uint32_t)word >= WIRE_SEQ_SEND_CEILING)
-		return false;
+	word = read_once(p->shared_tx);
+	/* Add only below the ceiling and under our tag, so the word never wraps (WIRE.md §13). */
+	do {
+		if ((uint32_t)(word >> 32) != p->shared_tx_tag ||
+		    (uint32_t)word >= WIRE_SEQ_SEND_CEILING)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(
+		p->shared_tx, &word, word + 1, memory_order_acq_rel, memory_order_acquire));
 	*seq = (uint32_t)word;
 	return true;
 }

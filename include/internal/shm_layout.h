@@ -48,7 +48,7 @@
 enum shm_layout_const {
 	SHM_TABLE_MAGIC = 0x44524654, /* "DRFT" */
 	SHM_APP_MAGIC = 0x44524150,   /* "DRAP" */
-	SHM_LAYOUT_VERSION = 1,
+	SHM_LAYOUT_VERSION = 2,
 	SHM_MAX_WORKERS = 16,
 	SHM_DEFAULT_SLOTS = 16384,
 	SHM_EVENT_RING_ENTRIES = 1024, /* per worker, power of two */
@@ -202,7 +202,15 @@ struct shm_table_header {
 	_Atomic uint64_t dp_heartbeat_ms cache_aligned;
 	/* driftd: bumped (release) after every slot change; workers re-index when it moves */
 	_Atomic uint64_t install_seq cache_aligned;
-	_Atomic uint32_t driftd_pid;	      /* 0 when driftd is not attached */
+	_Atomic uint32_t driftd_pid; /* 0 when driftd is not attached */
+	/*
+	 * driftd: the highest epoch id and slot generation it ever handed out in
+	 * this table, so a restarted driftd never reuses one (workers cache keys
+	 * by slot and epoch id; applications address sessions by slot and
+	 * generation).
+	 */
+	_Atomic uint32_t epoch_id_high;
+	_Atomic uint32_t generation_high;
 	_Atomic uint64_t driftd_heartbeat_ms; /* driftd: CLOCK_MONOTONIC ms, every 100 ms */
 } cache_aligned;
 
