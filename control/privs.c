@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
@@ -26,19 +25,4 @@ int privs_drop_all(char *kept, size_t len)
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	snprintf(kept, len, "%s", rc ? "unchanged (drop failed)" : "none");
 	return rc;
-}
-
-void privs_describe(char *out, size_t len)
-{
-	cap_t caps = cap_get_proc();
-	char *text;
-
-	if (!caps) {
-		snprintf(out, len, "unknown");
-		return;
-	}
-	text = cap_to_text(caps, NULL);
-	snprintf(out, len, "%s", text && strcmp(text, "=") ? text : "none");
-	cap_free(text);
-	cap_free(caps);
 }

@@ -8,7 +8,4 @@
 /* Clears every capability set of the process; writes what is kept ("none"). Returns 0 or -errno. */
 int privs_drop_all(char *kept, size_t len);
 
-/* The process's capabilities as text ("none" when empty). */
-void privs_describe(char *out, size_t len);
-
 #endif
