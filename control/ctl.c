@@ -306,6 +306,25 @@ static void handle(struct driftd *d, int i, char *line)
 		installer_sync_dirty(d);
 		return rc ? reply(c, "err %s %s: %s", verb, a1, strerror(-rc)) : reply(c, "ok");
 	}
+	if (!strcmp(verb, "forward")) {
+		uint8_t to[WIRE_PEER_ID_BYTES];
+
+		if (!peer_arg(c, a1, id) || !peer_arg(c, a2, to))
+			return;
+		rc = forwarding_add(d, id, to);
+		return rc == -ENOSPC ? reply(c,
+					     "err forwarding table full (%d pairs): unforward "
+					     "one first",
+					     DRIFTD_FWD_MAX / 2)
+		       : rc ? reply(c, "err forward %s %s: the two peers must differ", a1, a2)
+			    : reply(c, "ok");
+	}
+	if (!strcmp(verb, "unforward")) {
+		if (!peer_arg(c, a1, id))
+			return;
+		return forwarding_remove(d, id) ? reply(c, "err %s is not forwarded", a1)
+						: reply(c, "ok");
+	}
 	if (!strcmp(verb, "show") || !strcmp(verb, "dump")) {
 		struct show_out o = {.fd = c->fd};
 

@@ -21,6 +21,9 @@
  *                               -> registers an initiator peer, handshakes, replies when up:
  *                                  "ok slot=S gen=G peer=IDHEX" (or "err ..." on failure/timeout)
  *   rekey PEERHEX | close PEERHEX
+ *   forward PEERHEX_A PEERHEX_B -> bridge: DATA from A is re-sealed and sent to B and back,
+ *                                  in the dataplane (both sessions may still be down)
+ *   unforward PEERHEX           -> ends the pairs the peer is part of
  *   show                        -> human-readable lines, then "ok"
  *   dump                        -> tab-separated lines (see docs/driftd.md), then "ok"
  *   ping                        -> "ok driftd PID"

@@ -21,6 +21,7 @@
 
 #include "internal/bytes.h"
 
+#include <stddef.h>
 #include <string.h>
 
 enum {
@@ -99,6 +100,30 @@ static void on_punt(struct driftd *d, uint32_t w, const struct shm_event *ev, bo
 	}
 	if (!to_engine(d, ev, now) && may_stash && is_short(ev))
 		stash(d, w, ev, now);
+}
+
+bool dp_events_from_socket(struct driftd *d, const uint8_t *buf, size_t len,
+			   const struct net_addr *from)
+{
+	struct shm_event ev;
+	uint16_t cid;
+
+	/* With the udp port the steering program never sends shorts here. */
+	if (len < WIRE_SHORT_MIN_BYTES || len > WIRE_MAX_PACKET_BYTES ||
+	    buf[0] >> 4 != WIRE_SHORT_VERSION || strcmp(d->table.hdr->port_type, "xsk") != 0)
+		return false;
+	cid = load_be16(buf + 1);
+	if (!installer_owns_cid(d, cid))
+		return false;
+	memset(&ev, 0, offsetof(struct shm_event, data));
+	ev.type = SHM_EV_PUNT;
+	ev.len = (uint16_t)len;
+	ev.from = *from;
+	memcpy(ev.data, buf, len);
+	/* The CID's owner worker: the one whose window sees that epoch (handoff.h). */
+	reinject(d, cid % d->table.hdr->worker_count, &ev);
+	d->stats.socket_shorts++;
+	return true;
 }
 
 /* Runs the stashed packets again (after the socket had its turn); drops the old ones. */

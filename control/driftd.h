@@ -17,8 +17,11 @@
 
 #include "control/uring_loop.h"
 #include "dataplane/session_table.h"
+#include "internal/net_route.h"
 #include "internal/shm_layout.h"
 #include "proto/engine.h"
+
+struct route_nl;
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -66,6 +69,30 @@ struct driftd_stats {
 	uint64_t punts, reinjected, send_long, rekey_due, new_source, installs, removals;
 	uint64_t stale_events, app_ctl_full, reattached, reinstalls;
 	uint64_t retried, retry_expired, retry_full;
+	uint64_t route_resolves, route_failures, route_updates, socket_shorts;
+};
+
+/* routes.c: next hops for the xsk port, cached by peer address. */
+enum { DRIFTD_ROUTE_CACHE = 64, DRIFTD_FWD_MAX = 64 };
+
+struct driftd_route_entry {
+	struct net_addr ip;
+	struct net_route route;
+	int rc;
+};
+
+struct driftd_routes {
+	struct route_nl *nl; /* opened on first need (xsk port only) */
+	struct driftd_route_entry cache[DRIFTD_ROUTE_CACHE];
+	uint32_t n;
+	bool has_pending; /* a resolution failed: try again next tick */
+	int last_error;
+};
+
+/* forwarding.c: bridge pairs, one direction each (DATA from `from` is sent on `to`). */
+struct driftd_fwd {
+	uint8_t from[WIRE_PEER_ID_BYTES];
+	uint8_t to[WIRE_PEER_ID_BYTES];
 };
 
 /* A punted packet the engine could not place yet (dp_events.c). */
@@ -110,6 +137,10 @@ struct driftd {
 	struct driftd_retry *retry; /* DRIFTD_RETRY_MAX entries */
 	uint32_t retry_count;
 
+	struct driftd_routes routes;
+	struct driftd_fwd fwds[DRIFTD_FWD_MAX];
+	uint32_t fwd_count;
+
 	char caps_kept[SHM_TEXT_BYTES];
 	uint64_t started_unix_ms;
 	struct driftd_stats stats;
@@ -130,8 +161,29 @@ void installer_reattach(struct driftd *d);
 void installer_reinstall_all(struct driftd *d, const struct session_table *old);
 bool installer_owns_cid(struct driftd *d, uint16_t cid);
 
+/* ---- routes.c */
+void routes_lookup(struct driftd *d, const struct net_addr *dst, struct net_route *out);
+void routes_tick(struct driftd *d);
+void routes_fini(struct driftd *d);
+
+/* ---- forwarding.c */
+int forwarding_add(struct driftd *d, const uint8_t a[WIRE_PEER_ID_BYTES],
+		   const uint8_t b[WIRE_PEER_ID_BYTES]);
+int forwarding_remove(struct driftd *d, const uint8_t id[WIRE_PEER_ID_BYTES]);
+/* The fwd_to / fwd_generation a slot of peer `id` should carry (0/0: deliver locally). */
+void forwarding_target(struct driftd *d, const uint8_t id[WIRE_PEER_ID_BYTES], uint32_t *fwd_to,
+		       uint32_t *fwd_generation);
+void forwarding_tick(struct driftd *d);
+
 /* ---- dp_events.c */
 void dp_events_drain(struct driftd *d);
+/*
+ * A datagram driftd's socket received: with the xsk port, a short header
+ * for an installed CID (the XDP program had not learnt it yet) goes to the
+ * CID's worker; returns false for everything the engine should see.
+ */
+bool dp_events_from_socket(struct driftd *d, const uint8_t *buf, size_t len,
+			   const struct net_addr *from);
 
 /* ---- ctl.c */
 int ctl_open(struct driftd *d);

@@ -83,6 +83,8 @@ static void on_datagram(void *ctx, const uint8_t *buf, size_t len, const struct 
 {
 	struct driftd *d = ctx;
 
+	if (dp_events_from_socket(d, buf, len, from))
+		return;
 	engine_receive(d->engine, driftd_now_ms(), buf, len, from);
 }
 
@@ -226,6 +228,9 @@ static void run(struct driftd *d, ino_t ino)
 		if (now >= next_tick) {
 			store_release(&d->table.hdr->driftd_heartbeat_ms, now);
 			follow_dp_restart(d, &ino);
+			routes_tick(d);
+			if (d->fwd_count)
+				forwarding_tick(d);
 			if (d->channels_stale && !stop_requested) {
 				channels_close(d);
 				d->channels_stale = channels_open(d) != 0;

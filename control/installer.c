@@ -184,6 +184,7 @@ static void remove_peer(struct driftd *d, struct driftd_peer *p)
 	account_cids(d, s, -1);
 	session_table_write_begin(s);
 	s->state = SHM_SLOT_FREE;
+	s->fwd_to = 0;
 	secret_wipe(s->ep, sizeof(s->ep));
 	session_table_write_end(d->table.hdr, s);
 	ctl_app_notify(d, p->channel, SHM_APP_CLOSED, p, NULL, 0);
@@ -205,7 +206,16 @@ static void write_slot(struct driftd *d, struct driftd_peer *p,
 	struct shm_slot *slot = shm_slot_at(d->table.hdr, (uint32_t)p->slot);
 	bool is_new_cur = ids[0] != p->epoch_id[0];
 	uint64_t age_ms = now_ms > s->last_handshake_ms ? now_ms - s->last_handshake_ms : 0;
+	struct net_route route;
+	uint32_t fwd_to, fwd_generation;
 
+	/* Outside the seqlock: resolving may wait for the kernel. */
+	if (slot->state == SHM_SLOT_ACTIVE && addr_equal(&slot->addr, &s->addr) &&
+	    (slot->route.flags & NET_ROUTE_VALID))
+		route = slot->route;
+	else
+		routes_lookup(d, &s->addr, &route);
+	forwarding_target(d, s->id, &fwd_to, &fwd_generation);
 	account_cids(d, slot, -1);
 	session_table_write_begin(slot);
 	slot->state = SHM_SLOT_ACTIVE;
@@ -214,6 +224,9 @@ static void write_slot(struct driftd *d, struct driftd_peer *p,
 	memcpy(slot->peer_pub, s->pub, WIRE_KEY_BYTES);
 	memcpy(slot->peer_id, s->id, WIRE_PEER_ID_BYTES);
 	slot->addr = s->addr;
+	slot->route = route;
+	slot->fwd_to = fwd_to;
+	slot->fwd_generation = fwd_generation;
 	slot->is_initiator = s->is_initiator;
 	slot->last_handshake_unix_ms = driftd_unix_ms() - age_ms;
 	slot->epoch_base_ms = s->epoch_ms;
@@ -391,6 +404,19 @@ void installer_reattach(struct driftd *d)
 	memset(d->cid_refs, 0, sizeof(d->cid_refs));
 	for (uint32_t i = 0; i < h->slot_count; i++)
 		account_cids(d, shm_slot_at(h, i), 1);
+	/* Bridge pairs live on in the slots the dataplane forwards with: learn them back. */
+	for (uint32_t i = 0; i < h->slot_count; i++) {
+		struct shm_slot *slot = shm_slot_at(h, i), *to;
+
+		if (slot->state != SHM_SLOT_ACTIVE || !slot->fwd_to || slot->fwd_to > h->slot_count)
+			continue;
+		to = shm_slot_at(h, slot->fwd_to - 1);
+		if (to->state == SHM_SLOT_ACTIVE && to->generation == slot->fwd_generation &&
+		    d->fwd_count < DRIFTD_FWD_MAX) {
+			memcpy(d->fwds[d->fwd_count].from, slot->peer_id, WIRE_PEER_ID_BYTES);
+			memcpy(d->fwds[d->fwd_count++].to, to->peer_id, WIRE_PEER_ID_BYTES);
+		}
+	}
 	installer_sync_dirty(d); /* the imports' ESTABLISHED events */
 }
 

@@ -5,6 +5,7 @@
  * without stopping them). Two forms, like `wg show`: lines for people, and
  * a stable tab-separated dump for scripts (fields in docs/driftd.md).
  */
+#include "bpf/drift_xdp.h"
 #include "control/driftd.h"
 
 #include "dataplane/drop.h"
@@ -16,6 +17,7 @@
 
 struct peer_totals {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, drops;
+	uint64_t fwd_packets, fwd_bytes; /* received and forwarded by the dataplane */
 };
 
 static void hex_of(char *out, const uint8_t *b, size_t n)
@@ -40,6 +42,8 @@ static void totals_of(struct driftd *d, const struct driftd_peer *p, struct peer
 			t->tx_packets += s->tx_packets;
 			t->tx_bytes += s->tx_bytes;
 			t->drops += s->drops;
+			t->fwd_packets += s->fwd_packets;
+			t->fwd_bytes += s->fwd_bytes;
 		}
 	if (engine_peer_info(d->engine, p->id, &info) == 0) {
 		t->rx_packets += info.rx_packets;
@@ -101,6 +105,29 @@ static void show_interface(struct driftd *d, bool is_dump, void (*line)(void *, 
 	line(ctx, buf);
 }
 
+/* The bridge pair this peer's DATA is forwarded on, if any, with its counters. */
+static void show_forward(struct driftd *d, const struct driftd_peer *p, uint64_t packets,
+			 uint64_t bytes, bool is_dump, void (*line)(void *, const char *),
+			 void *ctx)
+{
+	char from[2 * WIRE_PEER_ID_BYTES + 1], to[2 * WIRE_PEER_ID_BYTES + 1], b[32], buf[256];
+
+	for (uint32_t i = 0; i < d->fwd_count; i++) {
+		if (memcmp(d->fwds[i].from, p->id, WIRE_PEER_ID_BYTES))
+			continue;
+		hex_of(from, p->id, WIRE_PEER_ID_BYTES);
+		hex_of(to, d->fwds[i].to, WIRE_PEER_ID_BYTES);
+		human_bytes(b, sizeof(b), bytes);
+		if (is_dump)
+			snprintf(buf, sizeof(buf), "forward\t%s\t%s\t%llu\t%llu", from, to,
+				 (unsigned long long)packets, (unsigned long long)bytes);
+		else
+			snprintf(buf, sizeof(buf), "  forwarded to %s: %llu packets, %s", to,
+				 (unsigned long long)packets, b);
+		line(ctx, buf);
+	}
+}
+
 static void show_peer(struct driftd *d, const struct driftd_peer *p, bool is_dump,
 		      void (*line)(void *, const char *), void *ctx)
 {
@@ -127,6 +154,7 @@ static void show_peer(struct driftd *d, const struct driftd_peer *p, bool is_dum
 			 (unsigned long long)t.tx_packets, (unsigned long long)t.drops,
 			 p->epoch_id[0]);
 		line(ctx, buf);
+		show_forward(d, p, t.fwd_packets, t.fwd_bytes, true, line, ctx);
 		goto out;
 	}
 	snprintf(buf, sizeof(buf), "peer: %s", pub);
@@ -147,8 +175,35 @@ static void show_peer(struct driftd *d, const struct driftd_peer *p, bool is_dum
 	snprintf(buf, sizeof(buf), "  transfer: %s received, %s sent (%llu / %llu packets)", rx, tx,
 		 (unsigned long long)t.rx_packets, (unsigned long long)t.tx_packets);
 	line(ctx, buf);
+	show_forward(d, p, t.fwd_packets, t.fwd_bytes, false, line, ctx);
 out:
 	engine_session_export_wipe(&s);
+}
+
+/* The XDP steering program's verdicts, as drift-dp copies them (xsk port only). */
+static void show_xdp(const struct shm_table_header *h, bool is_dump,
+		     void (*line)(void *, const char *), void *ctx)
+{
+	static const char *const names[DRIFT_XDP_V_COUNT] = {
+		"redirect", "pass_other", "pass_long", "pass_cid", "pass_no_xsk", "pass_malformed",
+	};
+	char buf[512];
+	int at = 0;
+
+	if (strcmp(h->port_type, "xsk") != 0)
+		return;
+	for (int v = 0; v < DRIFT_XDP_V_COUNT; v++) {
+		if (is_dump) {
+			snprintf(buf, sizeof(buf), "xdp\t%s\t%llu", names[v],
+				 (unsigned long long)h->xdp_verdicts[v]);
+			line(ctx, buf);
+			continue;
+		}
+		at += snprintf(buf + at, sizeof(buf) - (size_t)at, "%s %s %llu",
+			       v ? "," : "xdp:", names[v], (unsigned long long)h->xdp_verdicts[v]);
+	}
+	if (!is_dump)
+		line(ctx, buf);
 }
 
 static void show_counters(struct driftd *d, bool is_dump, void (*line)(void *, const char *),
@@ -167,16 +222,21 @@ static void show_counters(struct driftd *d, bool is_dump, void (*line)(void *, c
 		snprintf(
 			buf, sizeof(buf),
 			is_dump ? "worker\t%u\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu"
+				  "\t%llu\t%llu\t%llu"
 				: "worker %u: rx %llu packets, tx %llu packets, rx %llu B, tx %llu "
 				  "B, punted %llu, cid collisions %llu, sleeps %llu, GRO segments "
-				  "%llu, GSO sends %llu",
+				  "%llu, GSO sends %llu, handed off %llu, handed in %llu, "
+				  "forwarded "
+				  "%llu",
 			w, (unsigned long long)s->rx_packets, (unsigned long long)s->tx_packets,
 			(unsigned long long)s->rx_bytes, (unsigned long long)s->tx_bytes,
 			(unsigned long long)s->punted, (unsigned long long)s->cid_collisions,
 			(unsigned long long)s->sleeps, (unsigned long long)s->gro_segments,
-			(unsigned long long)s->gso_sends);
+			(unsigned long long)s->gso_sends, (unsigned long long)s->handed_off,
+			(unsigned long long)s->handed_in, (unsigned long long)s->forwarded);
 		line(ctx, buf);
 	}
+	show_xdp(h, is_dump, line, ctx);
 	if (!is_dump)
 		line(ctx, "drops:");
 	for (int r = 0; r < SHM_DROP_COUNT; r++) {

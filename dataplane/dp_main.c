@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * drift-dp, the fast-path dataplane process: opens one UDP port per worker,
+ * drift-dp, the fast-path dataplane process: opens one port per worker
+ * (an AF_XDP socket per RX queue with the XDP steering program, or a UDP
+ * socket per worker; --port auto picks the best the machine offers),
  * creates the session table and the application channels under
  * <run>/<name>/, starts the pinned workers, drops every capability it does
  * not need, and runs in the foreground until SIGINT or SIGTERM. The table
@@ -13,9 +15,11 @@
 #include "control/ctl_proto.h"
 #include "crypto/backend.h"
 #include "dataplane/app_channel.h"
+#include "dataplane/dp_xsk.h"
 #include "dataplane/port_udp.h"
 #include "dataplane/session_table.h"
 #include "dataplane/worker.h"
+#include "internal/compiler.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,9 +36,9 @@
 #include <unistd.h>
 
 struct dp_opts {
-	const char *name, *run_dir, *port_type, *bind, *cpus;
+	const char *name, *run_dir, *port_type, *bind, *cpus, *dev;
 	uint32_t listen_port, workers, slots;
-	bool is_cleanup;
+	bool is_cleanup, use_busy_poll;
 };
 
 struct dp {
@@ -45,22 +49,30 @@ struct dp {
 	struct app_channel ch[SHM_APP_CHANNELS];
 	struct worker workers[SHM_MAX_WORKERS];
 	int cpus[SHM_MAX_WORKERS];
+	struct dp_xsk xsk;
+	bool is_xsk;
+	char port_why[192];
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: drift-dp [--name NAME] [--run-dir DIR] [--port udp] [--listen-port N]\n"
-		"                [--bind ADDR] [--workers N] [--cpus LIST] [--slots N]\n"
-		"                [--cleanup] [--help]\n"
+		"usage: drift-dp [--name NAME] [--run-dir DIR] [--port TYPE] [--dev IFNAME]\n"
+		"                [--listen-port N] [--bind ADDR] [--workers N] [--cpus LIST]\n"
+		"                [--slots N] [--busy-poll] [--cleanup] [--help]\n"
 		"  --name NAME        instance name (default " CTL_DEFAULT_NAME ")\n"
 		"  --run-dir DIR      default $DRIFT_RUN_DIR or " CTL_DEFAULT_RUN_DIR "\n"
+		"  --port TYPE        auto (default), xsk (native, else generic XDP),\n"
+		"                     xsk-native, xsk-generic, or udp\n"
+		"  --dev IFNAME       interface for xsk (default: the one holding --bind)\n"
 		"  --listen-port N    UDP port (default 7878)\n"
 		"  --bind ADDR        local IPv4 or IPv6 address (default: all)\n"
+		"  --busy-poll        xsk: busy-poll the queues (costs a core per worker)\n"
 		"  --workers N        worker threads, 1-%d (default 1)\n"
 		"  --cpus LIST        comma-separated CPU per worker, e.g. 2,3\n"
 		"  --slots N          session slots (default %d)\n"
-		"  --cleanup          remove the table and app files, then exit\n",
+		"  --cleanup          detach a left-over XDP program, remove the table and\n"
+		"                     app files, then exit\n",
 		SHM_MAX_WORKERS, SHM_DEFAULT_SLOTS);
 }
 
@@ -91,6 +103,8 @@ static int parse_args(struct dp_opts *o, int argc, char **argv)
 		{"cpus", 1, NULL, 'c'},
 		{"slots", 1, NULL, 's'},
 		{"cleanup", 0, NULL, 'C'},
+		{"dev", 1, NULL, 'd'},
+		{"busy-poll", 0, NULL, 'B'},
 		{"help", 0, NULL, 'h'},
 		{0},
 	};
@@ -99,12 +113,14 @@ static int parse_args(struct dp_opts *o, int argc, char **argv)
 
 	*o = (struct dp_opts){CTL_DEFAULT_NAME,
 			      env && *env ? env : CTL_DEFAULT_RUN_DIR,
-			      "udp",
+			      "auto",
+			      NULL,
 			      NULL,
 			      NULL,
 			      7878,
 			      1,
 			      SHM_DEFAULT_SLOTS,
+			      false,
 			      false};
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
 		bool ok = true;
@@ -127,6 +143,12 @@ static int parse_args(struct dp_opts *o, int argc, char **argv)
 			break;
 		case 'C':
 			o->is_cleanup = true;
+			break;
+		case 'd':
+			o->dev = optarg;
+			break;
+		case 'B':
+			o->use_busy_poll = true;
 			break;
 		case 'l':
 			ok = parse_u32("--listen-port", optarg, 1, 65535, &o->listen_port);
@@ -151,8 +173,12 @@ static int parse_args(struct dp_opts *o, int argc, char **argv)
 		fprintf(stderr, "drift-dp: bad name or extra argument: see --help\n");
 		return -EINVAL;
 	}
-	if (strcmp(o->port_type, "udp") != 0) {
-		fprintf(stderr, "drift-dp: --port \"%s\" is not supported: use --port udp\n",
+	if (strcmp(o->port_type, "udp") != 0 && strcmp(o->port_type, "auto") != 0 &&
+	    strcmp(o->port_type, "xsk") != 0 && strcmp(o->port_type, "xsk-native") != 0 &&
+	    strcmp(o->port_type, "xsk-generic") != 0) {
+		fprintf(stderr,
+			"drift-dp: --port \"%s\" is not a port type: use auto, xsk, xsk-native, "
+			"xsk-generic or udp\n",
 			o->port_type);
 		return -EINVAL;
 	}
@@ -235,7 +261,7 @@ static int cleanup(struct dp *d)
 	snprintf(path, sizeof(path), "%s/%s", d->dir, CTL_TABLE_FILE);
 	if (unlink(path) != 0 && errno != ENOENT)
 		fprintf(stderr, "drift-dp: cannot remove %s: %s\n", path, strerror(errno));
-	return app_channel_unlink_all(d->dir) == 0 ? 0 : 1;
+	return (dp_xsk_cleanup(d->dir, d->o.dev) | (app_channel_unlink_all(d->dir) != 0)) ? 1 : 0;
 }
 
 static int bind_addr(struct dp *d, struct net_addr *a)
@@ -255,13 +281,11 @@ static int bind_addr(struct dp *d, struct net_addr *a)
 	return 0;
 }
 
-static int open_ports(struct dp *d, struct net_addr *bind)
+static int open_udp_ports(struct dp *d, const struct net_addr *bind)
 {
 	struct port_udp_config cfg = {.use_gro = true, .use_gso = true};
 	int rc;
 
-	if ((rc = bind_addr(d, bind)) != 0)
-		return rc;
 	cfg.bind = *bind;
 	for (uint32_t i = 0; i < d->o.workers; i++) {
 		rc = port_udp_open(&cfg, &d->ports[i]);
@@ -284,6 +308,52 @@ static int open_ports(struct dp *d, struct net_addr *bind)
 	return rc;
 }
 
+/*
+ * The xsk port: --dev, or the interface that holds --bind. With --port
+ * auto a failure is not fatal: the reason goes into port_why and the udp
+ * port takes over.
+ */
+static int open_ports(struct dp *d, struct net_addr *bind)
+{
+	const char *t = d->o.port_type;
+	bool is_auto = strcmp(t, "auto") == 0;
+	enum dp_xsk_want want = strcmp(t, "xsk-native") == 0	? DP_XSK_NATIVE
+				: strcmp(t, "xsk-generic") == 0 ? DP_XSK_GENERIC
+								: DP_XSK_ANY;
+	char dev[IF_NAMESIZE] = "", err[256] = "";
+	int rc;
+
+	if ((rc = bind_addr(d, bind)) != 0)
+		return rc;
+	if (strcmp(t, "udp") == 0) {
+		snprintf(d->port_why, sizeof(d->port_why), "--port udp (SO_REUSEPORT, GRO/GSO)");
+		return open_udp_ports(d, bind);
+	}
+	if (d->o.dev)
+		snprintf(dev, sizeof(dev), "%s", d->o.dev);
+	else if (d->o.bind && dp_xsk_dev_of_addr(d->o.bind, dev) != 0)
+		snprintf(err, sizeof(err), "no interface holds --bind %s", d->o.bind);
+	else if (!d->o.bind)
+		snprintf(err, sizeof(err), "xsk needs an interface: pass --dev or --bind");
+	if (dev[0])
+		rc = dp_xsk_open(&d->xsk, want, dev, (uint16_t)d->o.listen_port, d->o.workers,
+				 d->o.use_busy_poll, d->dir, d->ports, err, sizeof(err));
+	if (dev[0] && !rc) {
+		d->is_xsk = true;
+		snprintf(d->port_why, sizeof(d->port_why), "%s%.180s", is_auto ? "auto: " : "",
+			 d->xsk.why);
+		/* Keep the UDP port bound for driftd alone, so the kernel never answers
+		 * unreachable for it; the steering program passes long headers there. */
+		return 0;
+	}
+	if (!is_auto) {
+		fprintf(stderr, "drift-dp: --port %s: %s\n", t, err);
+		return rc ? rc : -EINVAL;
+	}
+	snprintf(d->port_why, sizeof(d->port_why), "auto: udp, xsk unavailable (%.150s)", err);
+	return open_udp_ports(d, bind);
+}
+
 static int make_shared(struct dp *d, const struct net_addr *bind)
 {
 	char path[1100];
@@ -298,8 +368,8 @@ static int make_shared(struct dp *d, const struct net_addr *bind)
 	h = d->table.hdr;
 	h->listen_port = (uint16_t)d->o.listen_port;
 	h->bind_addr = *bind;
-	snprintf(h->port_type, sizeof(h->port_type), "udp");
-	snprintf(h->port_why, sizeof(h->port_why), "--port udp (SO_REUSEPORT, GRO/GSO)");
+	snprintf(h->port_type, sizeof(h->port_type), "%s", d->is_xsk ? "xsk" : "udp");
+	snprintf(h->port_why, sizeof(h->port_why), "%s", d->port_why);
 	snprintf(h->dp_caps, sizeof(h->dp_caps), "unknown");
 	if ((rc = app_channel_open_all(d->ch, d->dir, d->o.workers)) != 0)
 		fprintf(stderr, "drift-dp: cannot create the app channel files in %s: %s\n", d->dir,
@@ -310,7 +380,9 @@ static int make_shared(struct dp *d, const struct net_addr *bind)
 static int start_workers(struct dp *d)
 {
 	for (uint32_t i = 0; i < d->o.workers; i++) {
-		struct worker_config cfg = {i, d->cpus[i], d->ports[i], d->table.hdr, d->ch};
+		struct worker_config cfg = {i,		 d->cpus[i],
+					    d->ports[i], d->table.hdr,
+					    d->ch,	 d->is_xsk ? &d->xsk.handoff : NULL};
 		int rc = worker_init(&d->workers[i], &cfg);
 
 		if (!rc)
@@ -325,20 +397,30 @@ static int start_workers(struct dp *d)
 	return 0;
 }
 
-/* The udp port needs no capability once its sockets are bound: keep none. */
+/*
+ * The udp port needs no capability once its sockets are bound: keep none.
+ * The xsk port keeps what detaching the XDP program at exit needs.
+ */
 static int drop_caps(struct dp *d)
 {
+	static const cap_value_t xsk_keep[] = XDP_STEER_DETACH_CAPS;
 	cap_t caps = cap_get_proc();
 	int rc = 0;
 
-	if (!caps || cap_clear(caps) != 0 || cap_set_proc(caps) != 0) {
+	if (caps && cap_clear(caps) == 0 && d->is_xsk &&
+	    (cap_set_flag(caps, CAP_PERMITTED, ARRAY_SIZE(xsk_keep), xsk_keep, CAP_SET) != 0 ||
+	     cap_set_flag(caps, CAP_EFFECTIVE, ARRAY_SIZE(xsk_keep), xsk_keep, CAP_SET) != 0))
+		rc = -EPERM;
+	if (!caps || rc || cap_set_proc(caps) != 0) {
 		fprintf(stderr, "drift-dp: cannot drop capabilities: %s\n", strerror(errno));
 		rc = -EPERM;
 	}
 	if (caps)
 		cap_free(caps);
 	snprintf(d->table.hdr->dp_caps, sizeof(d->table.hdr->dp_caps), "%s",
-		 rc ? "unknown" : "none");
+		 rc	     ? "unknown"
+		 : d->is_xsk ? XDP_STEER_DETACH_CAPS_TEXT
+			     : "none");
 	return rc;
 }
 
@@ -358,6 +440,8 @@ static void teardown(struct dp *d)
 		worker_fini(&d->workers[i]);
 	for (uint32_t i = 0; i < d->o.workers; i++)
 		port_close(d->ports[i]);
+	if (d->is_xsk)
+		dp_xsk_close(&d->xsk);
 	app_channel_close_all(d->ch);
 	session_table_detach(&d->table);
 }
@@ -391,6 +475,8 @@ int main(int argc, char **argv)
 		rc = open_ports(&d, &bind);
 	if (!rc)
 		rc = make_shared(&d, &bind);
+	if (!rc && d.is_xsk && (rc = dp_xsk_start(&d.xsk, d.table.hdr)) != 0)
+		fprintf(stderr, "drift-dp: cannot start the CID sync thread: %s\n", strerror(-rc));
 	if (!rc)
 		rc = start_workers(&d);
 	if (!rc)

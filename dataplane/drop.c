@@ -21,6 +21,9 @@ static const char *const drop_names[] = {
 	[SHM_DROP_TX_SEQ_EXHAUSTED] = "tx_seq_exhausted",
 	[SHM_DROP_TX_ERROR] = "tx_error",
 	[SHM_DROP_OVERSIZE] = "oversize",
+	[SHM_DROP_TX_NO_ROUTE] = "tx_no_route",
+	[SHM_DROP_FWD_NO_SESSION] = "fwd_no_session",
+	[SHM_DROP_HANDOFF_FULL] = "handoff_full",
 };
 
 _Static_assert(ARRAY_SIZE(drop_names) == SHM_DROP_COUNT, "every drop reason has a name");

@@ -22,6 +22,7 @@
 #ifndef DRIFT_DATAPLANE_PORT_H
 #define DRIFT_DATAPLANE_PORT_H
 
+#include "internal/net_route.h"
 #include "proto/addr.h"
 
 #include <stdbool.h>
@@ -33,13 +34,19 @@ enum port_limits {
 	PORT_FRAME_HEADROOM = 256, /* bytes before pkt.data the xsk/tun ports may use for headers */
 };
 
-/* One frame. `addr` is the UDP peer: source on rx, destination on tx. */
+/*
+ * One frame. `addr` is the UDP peer: source on rx, destination on tx. On
+ * tx, `route` says how to frame it for ports that build their own
+ * Ethernet/IP/UDP headers (xsk); socket ports ignore it. It points into
+ * the sender's slot snapshot and is valid until tx_burst() returns.
+ */
 struct port_pkt {
 	uint8_t *data;
 	uint16_t len;
 	uint16_t pad;
 	uint32_t cookie; /* the port's own handle for the buffer; the worker does not touch it */
 	struct net_addr addr;
+	const struct net_route *route;
 };
 
 struct port_stats {
@@ -79,6 +86,12 @@ struct port_ops {
 	/* Prepares rx_burst() to be woken through wait_fd (re-arm); may be NULL. */
 	void (*arm)(struct port *p);
 	void (*close)(struct port *p);
+	/*
+	 * The port frames packets itself and needs pkt.route on tx: the
+	 * worker drops (and counts) DATA for a session without a resolved
+	 * route before it spends a sequence number on it.
+	 */
+	bool needs_route;
 };
 
 struct port {

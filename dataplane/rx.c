@@ -11,6 +11,8 @@
 #include "dataplane/rx.h"
 
 #include "crypto/secret.h"
+#include "dataplane/fwd.h"
+#include "dataplane/handoff.h"
 #include "dataplane/slot_view.h"
 #include "internal/bytes.h"
 #include "proto/header.h"
@@ -278,7 +280,7 @@ static void deliver(struct worker *w, struct rx_pkt *p, struct rx_cand *c, struc
 		m->kind = SHM_APP_DATA;
 		memcpy(m->peer_id, c->v.peer_id, WIRE_PEER_ID_BYTES);
 		w->app_rx[c->v.app_channel].used++;
-	} else {
+	} else if (why != SHM_DROP_COUNT) { /* SHM_DROP_COUNT: forwarded, not dropped */
 		ss->drops++;
 		worker_drop(w, why);
 	}
@@ -318,12 +320,24 @@ static bool rx_one(struct worker *w, struct rx_pkt *p)
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		enum shm_drop why = SHM_DROP_NO_APP;
-		struct shm_app_msg *m = reserve_msg(w, &c[i].v, &why);
-		enum rx_verdict v = open_cand(w, p, &c[i], m ? m->data : w->scratch);
+		struct shm_app_msg *m = NULL;
+		uint8_t *dst = NULL;
+		enum rx_verdict v;
 
+		/* A bridged session's plaintext goes straight into a tx frame (fwd.h). */
+		if (c[i].v.fwd_to) {
+			dst = fwd_buffer(w);
+			why = dst ? SHM_DROP_COUNT : SHM_DROP_TX_ERROR;
+		} else if ((m = reserve_msg(w, &c[i].v, &why)) != NULL) {
+			dst = m->data;
+		}
+		v = open_cand(w, p, &c[i], dst ? dst : w->scratch);
 		opens += v >= RX_AUTH_FAIL;
 		if (v == RX_OK) {
 			w->stats->trial_opens += opens - 1;
+			if (c[i].v.fwd_to && dst)
+				fwd_commit(w, c[i].slot, &c[i].v,
+					   (uint16_t)(p->pkt->len - WIRE_SHORT_MIN_BYTES));
 			deliver(w, p, &c[i], m, why);
 			return true;
 		}
@@ -380,6 +394,9 @@ static void burst_begin(struct worker *w)
 /* One submit per touched ring, and a wake-up only for an application that sleeps. */
 static void burst_end(struct worker *w)
 {
+	fwd_flush(w);
+	if (w->handoff)
+		w->stats->wakeups_sent += handoff_flush(w->handoff, w->index);
 	for (uint32_t k = 0; k < SHM_APP_CHANNELS; k++) {
 		struct shm_app_header *h;
 
@@ -392,6 +409,23 @@ static void burst_end(struct worker *w)
 	}
 }
 
+/* A short header whose CID another worker owns (multi-queue xsk): pass it on. */
+static bool hand_off(struct worker *w, const struct port_pkt *pkt)
+{
+	uint32_t owner;
+
+	if (!w->handoff || pkt->len < 3 || header_classify(pkt->data[0]) != HEADER_FORM_SHORT)
+		return false;
+	owner = handoff_owner(w->handoff, load_be16(pkt->data + 1));
+	if (owner == w->index)
+		return false;
+	if (handoff_push(w->handoff, w->index, owner, pkt))
+		w->stats->handed_off++;
+	else
+		worker_drop(w, SHM_DROP_HANDOFF_FULL);
+	return true;
+}
+
 void rx_process_burst(struct worker *w, struct port_pkt *pkts, uint32_t n)
 {
 	bool is_holding = false;
@@ -400,6 +434,8 @@ void rx_process_burst(struct worker *w, struct port_pkt *pkts, uint32_t n)
 	for (uint32_t i = 0; i < n; i++) {
 		struct rx_pkt p = {.pkt = &pkts[i], .may_punt = true, .may_hold = true};
 
+		if (hand_off(w, &pkts[i]))
+			continue;
 		/* After the first held packet the rest of the burst waits too: order. */
 		if (is_holding || !rx_one(w, &p)) {
 			is_holding = true;
@@ -410,29 +446,54 @@ void rx_process_burst(struct worker *w, struct port_pkt *pkts, uint32_t n)
 	burst_end(w);
 }
 
-uint32_t rx_drain_reinject(struct worker *w)
+/* Runs the packets waiting in ring r (reinject or hand-off) through the rx stages. */
+static uint32_t drain_ring(struct worker *w, struct spsc_ring *r, bool may_punt)
 {
-	uint32_t at, n = spsc_ring_peek(w->reinject, PORT_BURST_MAX, &at);
+	uint32_t at, n = spsc_ring_peek(r, PORT_BURST_MAX, &at);
 	bool is_holding = false;
 
 	if (!n)
 		return 0;
 	burst_begin(w);
 	for (uint32_t i = 0; i < n; i++) {
-		struct shm_event *ev = spsc_ring_entry(w->reinject, at + i);
+		struct shm_event *ev = spsc_ring_entry(r, at + i);
 		struct port_pkt pkt = {.data = ev->data, .addr = ev->from};
-		struct rx_pkt p = {.pkt = &pkt, .may_punt = false, .may_hold = true};
+		struct rx_pkt p = {.pkt = &pkt, .may_punt = may_punt, .may_hold = true};
 
 		/* driftd's entry is not trusted more than the wire: clamp its length. */
 		pkt.len = ev->len <= WIRE_MAX_PACKET_BYTES ? ev->len : WIRE_MAX_PACKET_BYTES + 1;
 		if (is_holding || !rx_one(w, &p)) {
 			is_holding = true;
-			hold(w, &pkt, false);
+			hold(w, &pkt, may_punt);
 		}
 	}
-	spsc_ring_release(w->reinject, n);
+	spsc_ring_release(r, n);
 	burst_end(w);
 	return n;
+}
+
+uint32_t rx_drain_reinject(struct worker *w)
+{
+	/* driftd sent these back: never punt them again. */
+	return drain_ring(w, w->reinject, false);
+}
+
+uint32_t rx_drain_handoff(struct worker *w)
+{
+	uint32_t done = 0;
+
+	if (!w->handoff)
+		return 0;
+	for (uint32_t from = 0; from < w->handoff->workers; from++) {
+		struct spsc_ring *r = w->handoff->ring[from][w->index];
+		uint32_t n;
+
+		if (r && w->held_n == 0 && (n = drain_ring(w, r, true)) != 0) {
+			w->stats->handed_in += n;
+			done += n;
+		}
+	}
+	return done;
 }
 
 uint32_t rx_retry_held(struct worker *w)

@@ -41,6 +41,13 @@ void rx_process_burst(struct worker *w, struct port_pkt *pkts, uint32_t n);
 uint32_t rx_drain_reinject(struct worker *w);
 
 /*
+ * Runs packets other workers handed to this one (their CID is ours, see
+ * handoff.h) through the rx stages; they may still be punted to driftd.
+ * Returns how many were taken. A no-op without hand-off rings.
+ */
+uint32_t rx_drain_handoff(struct worker *w);
+
+/*
  * Runs the packets held back for a slot driftd was writing through the rx
  * stages again; those still blocked stay held, unless they have waited
  * WORKER_HOLD_MS, in which case they are handled as if the slot were empty.

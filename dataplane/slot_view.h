@@ -31,6 +31,8 @@ struct slot_view {
 	int32_t app_channel;
 	uint8_t peer_id[WIRE_PEER_ID_BYTES];
 	struct net_addr addr;
+	struct net_route route;
+	uint32_t fwd_to, fwd_generation;
 	struct slot_view_epoch ep[2];
 };
 
@@ -41,6 +43,9 @@ static inline void slot_view_copy(struct slot_view *v, const struct shm_slot *s)
 	v->app_channel = s->app_channel;
 	memcpy(v->peer_id, s->peer_id, sizeof(v->peer_id));
 	v->addr = s->addr;
+	v->route = s->route;
+	v->fwd_to = s->fwd_to;
+	v->fwd_generation = s->fwd_generation;
 	for (int e = 0; e < 2; e++) {
 		v->ep[e].epoch_id = s->ep[e].epoch_id;
 		v->ep[e].flags = s->ep[e].flags;

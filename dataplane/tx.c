@@ -23,7 +23,8 @@ enum tx_verdict {
 	TX_SEND_LONG, /* active session without a tx CID: driftd sends it long */
 	TX_NO_SESSION,
 	TX_OVERSIZE,
-	TX_BUSY, /* driftd is writing the slot: the message waits in its ring */
+	TX_BUSY,     /* driftd is writing the slot: the message waits in its ring */
+	TX_NO_ROUTE, /* the port frames packets itself and driftd has not resolved the next hop */
 };
 
 struct tx_group {
@@ -115,6 +116,9 @@ static void classify(struct worker *w, struct tx_burst *b)
 		if (g->v.state != SHM_SLOT_ACTIVE || g->v.generation != m->generation)
 			continue;
 		it->verdict = (g->v.ep[0].flags & SHM_EPOCH_TX) ? TX_SEND : TX_SEND_LONG;
+		if (it->verdict == TX_SEND && w->port->ops->needs_route &&
+		    !(g->v.route.flags & NET_ROUTE_VALID))
+			it->verdict = TX_NO_ROUTE;
 	}
 }
 
@@ -144,11 +148,11 @@ static void get_frames(struct worker *w, struct tx_burst *b)
 	}
 }
 
-/* One fetch_add for a group's seqs; false if the slot changed epoch under us twice. */
-static bool take_seqs(struct worker *w, struct tx_group *g)
+bool tx_take_seqs(struct worker *w, uint32_t slot, struct slot_view *v, uint32_t count,
+		  uint32_t *first)
 {
-	struct shm_slot *s = shm_slot_at(w->hdr, g->slot);
-	uint32_t generation = g->v.generation;
+	struct shm_slot *s = shm_slot_at(w->hdr, slot);
+	uint32_t generation = v->generation;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		/* acq_rel: a new epoch seen here makes driftd's slot write visible to the re-read. */
@@ -160,50 +164,54 @@ static bool take_seqs(struct worker *w, struct tx_group *g)
 		 * same key. A compare-exchange keeps the word where it stops.
 		 */
 		while ((uint32_t)word < WIRE_SEQ_SEND_CEILING &&
-		       !atomic_compare_exchange_weak_explicit(&s->tx_word, &word, word + g->count,
+		       !atomic_compare_exchange_weak_explicit(&s->tx_word, &word, word + count,
 							      memory_order_acq_rel,
 							      memory_order_acquire))
 			;
 
 		/* The seqs are ours only if they belong to the epoch we will seal with. */
-		if ((uint32_t)(word >> 32) == g->v.ep[0].epoch_id) {
-			g->next_seq = (uint32_t)word;
-			g->has_seqs = true;
+		if ((uint32_t)(word >> 32) == v->ep[0].epoch_id) {
+			*first = (uint32_t)word;
 			return true;
 		}
 		/* driftd installed a new epoch meanwhile: seal with that one instead. */
-		slot_view_read(s, &g->v);
-		if (g->v.state != SHM_SLOT_ACTIVE || g->v.generation != generation ||
-		    !(g->v.ep[0].flags & SHM_EPOCH_TX))
+		slot_view_read(s, v);
+		if (v->state != SHM_SLOT_ACTIVE || v->generation != generation ||
+		    !(v->ep[0].flags & SHM_EPOCH_TX))
 			return false;
 	}
 	return false;
 }
 
-/* Tells driftd once per epoch that the seq passed the auto-rekey threshold (WIRE.md §14). */
-static void note_rekey(struct worker *w, struct tx_group *g, uint32_t seq)
+/* One fetch_add for a group's seqs; false if the slot changed epoch under us twice. */
+static bool take_seqs(struct worker *w, struct tx_group *g)
 {
-	struct shm_slot *s = shm_slot_at(w->hdr, g->slot);
+	g->has_seqs = tx_take_seqs(w, g->slot, &g->v, g->count, &g->next_seq);
+	return g->has_seqs;
+}
+
+void tx_note_rekey(struct worker *w, uint32_t slot, const struct slot_view *v, uint32_t seq)
+{
+	struct shm_slot *s = shm_slot_at(w->hdr, slot);
 
 	if (seq < WIRE_AUTO_REKEY_THRESHOLD || read_once(&s->rekey_requested))
 		return;
 	/* Several workers may get here; only the one that moved it from 0 raises the event. */
 	if (fetch_add_relaxed(&s->rekey_requested, 1) == 0)
-		worker_raise(w, SHM_EV_REKEY_DUE, g->slot, g->v.generation, &g->v.addr, NULL, 0);
+		worker_raise(w, SHM_EV_REKEY_DUE, slot, v->generation, &v->addr, NULL, 0);
 }
 
-/* The pre-keyed context of the group's current epoch. */
-static struct aead_key *tx_key(struct worker *w, struct tx_group *g)
+struct aead_key *tx_key(struct worker *w, uint32_t slot, const struct slot_view *v)
 {
-	uint32_t live[2] = {g->v.ep[0].epoch_id, g->v.ep[1].epoch_id};
-	struct aead_key *k = worker_key_find(w, g->slot, live[0]);
+	uint32_t live[2] = {v->ep[0].epoch_id, v->ep[1].epoch_id};
+	struct aead_key *k = worker_key_find(w, slot, live[0]);
 	uint8_t key[WIRE_KEY_BYTES];
 
 	if (likely(k))
 		return k;
-	if (!slot_view_read_key(shm_slot_at(w->hdr, g->slot), 0, live[0], key, NULL))
+	if (!slot_view_read_key(shm_slot_at(w->hdr, slot), 0, live[0], key, NULL))
 		return NULL;
-	k = worker_key_get(w, g->slot, live[0], key, live);
+	k = worker_key_get(w, slot, live[0], key, live);
 	secret_wipe(key, sizeof(key));
 	return k;
 }
@@ -223,8 +231,8 @@ static enum shm_drop seal_one(struct worker *w, struct tx_burst *b, struct tx_gr
 	h.seq = g->next_seq++;
 	if (h.seq >= WIRE_SEQ_SEND_CEILING || h.seq == 0)
 		return SHM_DROP_TX_SEQ_EXHAUSTED;
-	note_rekey(w, g, h.seq);
-	k = tx_key(w, g);
+	tx_note_rekey(w, g->slot, &g->v, h.seq);
+	k = tx_key(w, g->slot, &g->v);
 	if (!k)
 		return SHM_DROP_TX_NO_SESSION;
 	f = &b->frames[b->used_frames];
@@ -236,6 +244,7 @@ static enum shm_drop seal_one(struct worker *w, struct tx_burst *b, struct tx_gr
 		return SHM_DROP_TX_ERROR;
 	f->len = (uint16_t)(WIRE_SHORT_MIN_BYTES + it->len);
 	f->addr = g->v.addr;
+	f->route = &g->v.route;
 	b->used_frames++;
 	return SHM_DROP_COUNT;
 }
@@ -272,6 +281,9 @@ static void act(struct worker *w, struct tx_burst *b)
 			break;
 		case TX_OVERSIZE:
 			worker_drop(w, SHM_DROP_OVERSIZE);
+			break;
+		case TX_NO_ROUTE:
+			worker_drop(w, SHM_DROP_TX_NO_ROUTE);
 			break;
 		default:
 			worker_drop(w, SHM_DROP_TX_NO_SESSION);

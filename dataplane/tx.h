@@ -15,6 +15,7 @@
 #ifndef DRIFT_DATAPLANE_TX_H
 #define DRIFT_DATAPLANE_TX_H
 
+#include "dataplane/slot_view.h"
 #include "dataplane/worker.h"
 
 #include <stdint.h>
@@ -25,5 +26,17 @@
  * driftd or dropped). Worker thread (or a test driving the worker) only.
  */
 uint32_t tx_process_burst(struct worker *w);
+
+/*
+ * Shared with bridge forwarding (fwd.c), which seals on another session:
+ * take `count` seqs of the slot's current epoch with one atomic operation
+ * (re-reading `v` if driftd installed a new epoch meanwhile; false if the
+ * session is gone or keyless), tell driftd once when a seq passes the
+ * auto-rekey threshold, and the pre-keyed AEAD context of v's current epoch.
+ */
+bool tx_take_seqs(struct worker *w, uint32_t slot, struct slot_view *v, uint32_t count,
+		  uint32_t *first);
+void tx_note_rekey(struct worker *w, uint32_t slot, const struct slot_view *v, uint32_t seq);
+struct aead_key *tx_key(struct worker *w, uint32_t slot, const struct slot_view *v);
 
 #endif

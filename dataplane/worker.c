@@ -44,6 +44,7 @@ enum {
 	UD_PORT = 1, /* user_data of the sleeper's requests */
 	UD_STOP = 2,
 	UD_PROBE = 3,
+	UD_HANDOFF = 4,
 	UD_FUTEX = 16, /* + channel k */
 	FALLBACK_SLEEP_MS = 1,
 };
@@ -152,6 +153,8 @@ uint32_t worker_poll(struct worker *w)
 	}
 	if (!w->held_n)
 		done += rx_drain_reinject(w);
+	if (!w->held_n)
+		done += rx_drain_handoff(w);
 	done += tx_process_burst(w);
 	heartbeat(w);
 	return done;
@@ -206,6 +209,10 @@ static void arm_sources(struct worker *w, uint32_t expect[SHM_APP_CHANNELS])
 {
 	if (w->port->ops->arm)
 		w->port->ops->arm(w->port);
+	if (w->handoff)
+		w->handoff_expect =
+			app_channel_sleep_begin(&w->handoff->waker[w->index].wake,
+						&w->handoff->waker[w->index].needs_wakeup);
 	for (uint32_t k = 0; k < SHM_APP_CHANNELS && w->channels; k++) {
 		struct shm_app_header *h = w->channels[k].hdr;
 
@@ -217,6 +224,8 @@ static void arm_sources(struct worker *w, uint32_t expect[SHM_APP_CHANNELS])
 
 static void disarm_sources(struct worker *w)
 {
+	if (w->handoff)
+		app_channel_sleep_end(&w->handoff->waker[w->index].needs_wakeup);
 	for (uint32_t k = 0; k < SHM_APP_CHANNELS && w->channels; k++)
 		if (w->channels[k].hdr)
 			app_channel_sleep_end(&w->channels[k].hdr->dp[w->index].needs_wakeup);
@@ -235,6 +244,8 @@ static void reap(struct worker *w)
 			w->poll_armed = false;
 		else if (ud == UD_STOP)
 			w->stop_armed = false;
+		else if (ud == UD_HANDOFF)
+			w->handoff_armed = false;
 		else if (ud >= UD_FUTEX && ud < UD_FUTEX + SHM_APP_CHANNELS)
 			w->futex_armed[ud - UD_FUTEX] = false;
 		n++;
@@ -252,6 +263,15 @@ static void sleep_once(struct worker *w, const uint32_t expect[SHM_APP_CHANNELS]
 
 	arm_poll(w, w->port->ops->wait_fd(w->port), &w->poll_armed, UD_PORT);
 	arm_poll(w, w->stop_fd, &w->stop_armed, UD_STOP);
+	if (w->handoff && w->has_futex_wait && !w->handoff_armed) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&w->sleeper);
+
+		if (sqe) {
+			prep_futex_wait(sqe, &w->handoff->waker[w->index].wake, w->handoff_expect,
+					UD_HANDOFF);
+			w->handoff_armed = true;
+		}
+	}
 	for (uint32_t k = 0; k < SHM_APP_CHANNELS && w->channels; k++) {
 		struct shm_app_header *h = w->channels[k].hdr;
 		struct io_uring_sqe *sqe;
@@ -266,7 +286,8 @@ static void sleep_once(struct worker *w, const uint32_t expect[SHM_APP_CHANNELS]
 		w->futex_armed[k] = true;
 	}
 	/* Without futex waits (or a port fd) only a short nap keeps latency bounded. */
-	if ((has_channel && !w->has_futex_wait) || w->port->ops->wait_fd(w->port) < 0)
+	if (((has_channel || w->handoff) && !w->has_futex_wait) ||
+	    w->port->ops->wait_fd(w->port) < 0)
 		ms = FALLBACK_SLEEP_MS;
 	ts.tv_sec = (long long)(ms / 1000);
 	ts.tv_nsec = (long long)(ms % 1000) * 1000000;
@@ -323,6 +344,7 @@ int worker_init(struct worker *w, const struct worker_config *cfg)
 	w->port = cfg->port;
 	w->hdr = h;
 	w->channels = cfg->channels;
+	w->handoff = cfg->handoff && cfg->handoff->workers > 1 ? cfg->handoff : NULL;
 	w->stats = shm_worker_stats_at(h, cfg->index);
 	w->events = shm_event_ring_at(h, cfg->index);
 	w->reinject = shm_reinject_ring_at(h, cfg->index);

@@ -20,6 +20,7 @@
 #include "crypto/aead.h"
 #include "dataplane/app_channel.h"
 #include "dataplane/cid_index.h"
+#include "dataplane/handoff.h"
 #include "dataplane/port.h"
 #include "internal/shm_layout.h"
 
@@ -48,6 +49,13 @@ struct worker_held {
 	uint8_t data[WIRE_MAX_PACKET_BYTES];
 };
 
+/* A packet opened for bridge forwarding, waiting in its tx frame for fwd_flush(). */
+struct worker_fwd {
+	struct port_pkt frame; /* plaintext at frame.data + WIRE_SHORT_HDR_BYTES */
+	uint32_t from_slot, to_slot, to_generation;
+	uint16_t len;
+};
+
 /* A pre-keyed AEAD context for one epoch of one slot (per worker, never shared). */
 struct worker_key {
 	uint32_t epoch_id; /* 0 = empty */
@@ -68,6 +76,7 @@ struct worker_config {
 	struct port *port; /* owned by the caller; the worker uses it alone */
 	struct shm_table_header *table;
 	struct app_channel *channels; /* [SHM_APP_CHANNELS]; hdr NULL = not mapped; may be NULL */
+	struct handoff *handoff;      /* shared by all workers of a multi-queue port; may be NULL */
 };
 
 struct worker {
@@ -76,6 +85,9 @@ struct worker {
 	struct port *port;
 	struct shm_table_header *hdr;
 	struct app_channel *channels;
+	struct handoff *handoff; /* NULL: the port steers every CID to its owner */
+	uint32_t handoff_expect;
+	bool handoff_armed;
 	struct shm_worker_stats *stats;
 	struct spsc_ring *events, *reinject;
 	struct cid_index cids;
@@ -87,6 +99,9 @@ struct worker {
 	struct worker_app_rx app_rx[SHM_APP_CHANNELS];
 	struct port_pkt tx_cache[PORT_BURST_MAX]; /* tx frames allocated but not yet used */
 	uint32_t tx_cache_n;
+	struct worker_fwd fwd[PORT_BURST_MAX]; /* this burst's forwarded packets (fwd.c) */
+	uint32_t fwd_n;
+	bool has_fwd_spare; /* fwd[fwd_n].frame holds a frame fwd_buffer() handed out */
 	uint8_t scratch[WIRE_MAX_PACKET_BYTES]; /* plaintext that has no ring entry to go to */
 	uint64_t now_ms;			/* CLOCK_MONOTONIC ms, once per burst */
 	uint64_t heartbeat_ms;

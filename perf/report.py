@@ -75,8 +75,9 @@ with open(os.path.join(args.dir, "summary.tsv"), "w") as f:
             f.write("%s\t%s\t%s\t%s\t%s\tn/a\tn/a\tn/a\t0\t%s\n" % (key + (unit, notes.get(key, ""))))
 
 DP = "drift-c dataplane (udp port)"
+DPX = "drift-c dataplane (xsk)"
 systems = ["raw UDP", "raw TCP", "wireguard-go udp", "wireguard-go tcp", "drift-c",
-           "drift-c batch API (32)", DP]
+           "drift-c batch API (32)", DP, DPX]
 payloads = []
 for (case, _, payload, _) in vals:
     if case == "goodput" and payload not in payloads:
@@ -157,19 +158,20 @@ out("\nRatios of medians (goodput):\n\n")
 for p in payloads:
     u = med("goodput", "raw UDP", p, "goodput")
     w = med("goodput", "wireguard-go udp", p, "goodput")
-    for s in ("drift-c", "drift-c batch API (32)", DP):
+    for s in ("drift-c", "drift-c batch API (32)", DP, DPX):
         d = med("goodput", s, p, "goodput")
         r1 = "%.2f" % (d / u) if d and u else "n/a"
         r2 = "%.2f" % (d / w) if d and w else "n/a"
         out("- %s B: %s / raw UDP = **%s**; %s / wireguard-go (UDP inside) = **%s**\n" % (
             p, s, r1, s, r2))
 
-out("\nRatios of medians (packets/s, %s / raw UDP):\n\n" % DP)
-for p in payloads:
-    u = med("goodput", "raw UDP", p, "kpps")
-    d = med("goodput", DP, p, "kpps")
-    if d and u:
-        out("- %s B: **%.2f** (%.1f vs %.1f kpps)\n" % (p, d / u, d, u))
+for sys_ in (DP, DPX):
+    out("\nRatios of medians (packets/s, %s / raw UDP):\n\n" % sys_)
+    for p in payloads:
+        u = med("goodput", "raw UDP", p, "kpps")
+        d = med("goodput", sys_, p, "kpps")
+        if d and u:
+            out("- %s B: **%.2f** (%.1f vs %.1f kpps)\n" % (p, d / u, d, u))
 
 out("\n### Handshakes\n\n")
 out("| system | metric | value |\n|---|---|---:|\n")
@@ -183,12 +185,13 @@ for (case, s, p, m) in vals:
 out("\n### Round trip, 64-byte messages, one in flight\n\n")
 out("| system | p50 ms | p99 ms |\n|---|---:|---:|\n")
 RTT_SYSTEMS = ("drift-c (drift ping)", "drift-c busy-poll 50us (drift ping)",
-               "drift-c dataplane (dp-ping)", "raw UDP (udp_pingpong)")
+               "drift-c dataplane (dp-ping)", "drift-c dataplane, xsk (dp-ping)",
+               "raw UDP (udp_pingpong)")
 for s in RTT_SYSTEMS:
     out("| %s | %s | %s |\n" % (s, cell("rtt", s, "64", "rtt_p50", "{:.3f}"),
                                 cell("rtt", s, "64", "rtt_p99", "{:.3f}")))
 u = med("rtt", "raw UDP (udp_pingpong)", "64", "rtt_p50")
-for s in RTT_SYSTEMS[:3]:
+for s in RTT_SYSTEMS[:4]:
     d = med("rtt", s, "64", "rtt_p50")
     if d and u:
         out("\n%s / raw UDP round trip p50 = **%.2f**\n" % (s, d / u))
@@ -223,8 +226,30 @@ for s_ in ("drift-c dataplane", "drift-c dataplane, one blast flow"):
     if g1 and g2:
         out("\n%s: 10 000 sessions / 1 session goodput = **%.2f**\n" % (s_, g2 / g1))
 
-out("\n### Relay through a middle host (3-namespace topology)\n\n")
+out("\n### Relay through a middle host\n\n")
+out("Raw UDP: routed by the kernel in a middle namespace (3-namespace topology). drift-c: "
+    "three namespaces on one bridge (perf/topo.sh switch), all on the xsk port; one `drift "
+    "blast` flow of 1348-byte payloads A -> B directly, and A -> M -> B where M re-seals "
+    "each packet from its session with A onto its session with B in its dataplane.\n\n")
 out("| system | goodput Mb/s (1400 B) |\n|---|---:|\n")
-for s in ("drift-c", "raw UDP (routed)"):
+RELAY = ("drift-c dataplane direct (xsk)", "drift-c dataplane relay via M (xsk)")
+for s in RELAY + ("raw UDP (routed)",):
     out("| %s | %s |\n" % (s, cell("relay", s, "1400", "goodput")))
+d = med("relay", RELAY[0], "1400", "goodput")
+v = med("relay", RELAY[1], "1400", "goodput")
+if d and v:
+    out("\nrelay via M / direct goodput = **%.2f**\n" % (v / d))
+
+out("\n### Workers: the xsk port with 1 and 2 workers (2-queue veth)\n\n")
+out("B's drift-dp with one worker per RX queue; 256 engine-driven client sessions in A send "
+    "1024-byte payloads round-robin; goodput is what B's workers opened.\n\n")
+out("| workers | goodput Mb/s | note |\n|---:|---:|---|\n")
+WS = "drift-c dataplane (xsk), 256 sessions"
+for w in ("1", "2"):
+    out("| %s | %s | %s |\n" % (w, cell("workers", WS, w, "goodput"),
+                                 notes.get(("workers", WS, w, "goodput"), "")))
+g1 = med("workers", WS, "1", "goodput")
+g2 = med("workers", WS, "2", "goodput")
+if g1 and g2:
+    out("\n2 workers / 1 worker goodput = **%.2f**\n" % (g2 / g1))
 out("\nCharts: `goodput.png`, `latency.png`, `scale.png` in the raw directory.\n")

@@ -13,17 +13,24 @@
 #           198.18.1.1      198.18.1.2 | 198.18.2.2      198.18.2.1
 #           2001:2:0:11::1  ::2        | 2001:2:0:12::2  2001:2:0:12::1
 #
-# Usage: perf/topo.sh two TAG | three TAG | down TAG
+#   switch: pa-TAG, pm-TAG, pb-TAG each with one veth (va/vm/vb-TAG) into a
+#           bridge in ps-TAG: 198.18.3.1, .2, .3 on one segment, so a DRIFT
+#           relay in pm has one interface (one drift-dp xsk port) for both sides
+#
+# Every veth has two RX and two TX queues, so drift-dp can run a worker per queue.
+#
+# Usage: perf/topo.sh two TAG | three TAG | switch TAG | down TAG
 # Exit: 0 done, 1 a step failed (whatever was created is removed again).
 set -u
-cmd=${1:?usage: topo.sh two|three|down TAG}
-tag=${2:?usage: topo.sh two|three|down TAG}
+cmd=${1:?usage: topo.sh two|three|switch|down TAG}
+tag=${2:?usage: topo.sh two|three|switch|down TAG}
 a=pa-$tag
 b=pb-$tag
 m=pm-$tag
+sw=ps-$tag
 
 down() {
-	for ns in "$a" "$b" "$m"; do
+	for ns in "$a" "$b" "$m" "$sw"; do
 		ip netns del "$ns" 2>/dev/null
 	done
 	return 0
@@ -38,7 +45,8 @@ fail() {
 # link NS1 IF1 NS2 IF2: a veth pair between two namespaces, DAD off (a
 # tentative address would hold the first packets for ~1 s).
 link() {
-	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" || fail "veth $2/$4"
+	ip link add "$2" numtxqueues 2 numrxqueues 2 netns "$1" type veth \
+		peer name "$4" numtxqueues 2 numrxqueues 2 netns "$3" || fail "veth $2/$4"
 	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.accept_dad=0"
 	ip netns exec "$3" sysctl -qw "net.ipv6.conf.$4.accept_dad=0"
 	ip -n "$1" link set "$2" up || fail "link up $2"
@@ -99,11 +107,24 @@ three)
 		wait_ll $x
 	done
 	;;
+switch)
+	make_ns "$a" "$m" "$b" "$sw"
+	ip -n "$sw" link add br0 type bridge || fail "bridge"
+	ip -n "$sw" link set br0 up
+	n=1
+	for x in "$a va" "$m vm" "$b vb"; do
+		set -- $x
+		link "$1" "$2-$tag" "$sw" "s$2-$tag"
+		ip -n "$sw" link set "s$2-$tag" master br0 || fail "bridge port"
+		ip -n "$1" addr add "198.18.3.$n/24" dev "$2-$tag" || fail "address"
+		n=$((n + 1))
+	done
+	;;
 down)
 	down
 	;;
 *)
-	echo "usage: topo.sh two|three|down TAG" >&2
+	echo "usage: topo.sh two|three|switch|down TAG" >&2
 	exit 2
 	;;
 esac

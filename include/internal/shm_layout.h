@@ -37,6 +37,7 @@
 
 #include "internal/atomics.h"
 #include "internal/compiler.h"
+#include "internal/net_route.h"
 #include "internal/spsc_ring.h"
 #include "proto/addr.h"
 #include "proto/replay.h"
@@ -48,7 +49,7 @@
 enum shm_layout_const {
 	SHM_TABLE_MAGIC = 0x44524654, /* "DRFT" */
 	SHM_APP_MAGIC = 0x44524150,   /* "DRAP" */
-	SHM_LAYOUT_VERSION = 2,
+	SHM_LAYOUT_VERSION = 3,
 	SHM_MAX_WORKERS = 16,
 	SHM_DEFAULT_SLOTS = 16384,
 	SHM_EVENT_RING_ENTRIES = 1024, /* per worker, power of two */
@@ -98,6 +99,15 @@ struct shm_slot {
 	uint8_t peer_pub[WIRE_KEY_BYTES];
 	uint8_t peer_id[WIRE_PEER_ID_BYTES];
 	struct net_addr addr; /* where DATA is sent */
+	/* How the xsk port frames DATA to addr (next hop MAC, source); flags 0 = unresolved */
+	struct net_route route;
+	/*
+	 * Bridge forwarding: DATA opened on this session is re-sealed and sent
+	 * on slot fwd_to - 1 (if its generation is still fwd_generation)
+	 * instead of going to an application. 0 = deliver locally.
+	 */
+	uint32_t fwd_to;
+	uint32_t fwd_generation;
 	uint8_t is_initiator; /* our configured role, for driftd's re-attach */
 	uint8_t pad[3];
 	uint64_t last_handshake_unix_ms;
@@ -127,7 +137,7 @@ struct shm_slot_stats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t drops;		  /* authenticated-stage drops charged to this session */
 	uint64_t last_rx_mono_ms; /* CLOCK_MONOTONIC ms of the last authenticated packet */
-	uint64_t pad[2];
+	uint64_t fwd_packets, fwd_bytes; /* received here and sent on the slot's fwd_to */
 } cache_aligned;
 
 /* Per-worker drop reasons of the fast path (STYLE.md §4: one per check). */
@@ -145,6 +155,9 @@ enum shm_drop {
 	SHM_DROP_TX_SEQ_EXHAUSTED, /* the epoch's seq space is used up until driftd rekeys */
 	SHM_DROP_TX_ERROR,	   /* the port refused the burst */
 	SHM_DROP_OVERSIZE,	   /* received datagram larger than a DRIFT packet */
+	SHM_DROP_TX_NO_ROUTE,	   /* xsk port: driftd has not resolved the next hop yet */
+	SHM_DROP_FWD_NO_SESSION,   /* forwarding target gone, keyless or mid-write */
+	SHM_DROP_HANDOFF_FULL,	   /* the CID's owner worker did not keep up with hand-offs */
 	SHM_DROP_COUNT,
 };
 
@@ -158,7 +171,10 @@ struct shm_worker_stats {
 	uint64_t epoch_adopts;	 /* new epochs this worker keyed */
 	uint64_t gro_segments, gso_sends;
 	uint64_t last_loop_mono_ms;
-	uint64_t pad[7];
+	uint64_t handed_off; /* received here, sent to the CID's owner worker */
+	uint64_t handed_in;  /* received from another worker's hand-off ring */
+	uint64_t forwarded;  /* bridge forwarding: opened, re-sealed and sent on another session */
+	uint64_t pad[4];
 } cache_aligned;
 
 enum shm_event_type {
@@ -193,7 +209,7 @@ struct shm_table_header {
 	uint16_t pad;
 	char port_type[16];	       /* "udp", "mem", ... */
 	char dp_caps[SHM_TEXT_BYTES];  /* capabilities drift-dp kept, as text */
-	char port_why[SHM_TEXT_BYTES]; /* why this port type was chosen */
+	char port_why[192];	       /* why this port type was chosen (and how XDP is attached) */
 	uint64_t slots_off, windows_off, slot_stats_off, worker_stats_off, events_off;
 	uint64_t event_ring_bytes; /* each ring's size, rings back to back */
 	uint64_t reinject_off;	   /* reinject rings, event_ring_bytes each */
@@ -212,6 +228,10 @@ struct shm_table_header {
 	_Atomic uint32_t epoch_id_high;
 	_Atomic uint32_t generation_high;
 	_Atomic uint64_t driftd_heartbeat_ms; /* driftd: CLOCK_MONOTONIC ms, every 100 ms */
+	/* drift-dp, xsk port: the XDP program's verdict counters (DRIFT_XDP_V_*), every 100 ms */
+	uint64_t xdp_verdicts[8] cache_aligned;
+	uint32_t ifindex; /* xsk port: the interface drift-dp serves, 0 for udp */
+	uint32_t queue_count; /* xsk port: RX queues served (= workers) */
 } cache_aligned;
 
 /* Offsets of a table with `slots` slots and `workers` workers. */
