@@ -158,7 +158,7 @@ static void sync_cids(struct dp_xsk *x)
 		struct shm_slot *s = shm_slot_at(x->hdr, i);
 
 		/* A torn read only costs a CID routed through driftd until the next pass. */
-		if (read_once(&s->state) != SHM_SLOT_ACTIVE)
+		if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) != SHM_SLOT_ACTIVE)
 			continue;
 		for (int e = 0; e < 2; e++)
 			if (s->ep[e].flags & SHM_EPOCH_RX)

@@ -85,7 +85,7 @@ static void case_forward(void)
 
 static void case_forward_stale(void)
 {
-	uint8_t k0[32], k1[32], buf[64];
+	uint8_t k0[32], k1[32], buf[WIRE_MAX_PAYLOAD_BYTES];
 	struct shm_app_msg m;
 
 	memset(k0, 0x41, 32);

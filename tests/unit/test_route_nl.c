@@ -52,7 +52,8 @@ static size_t attr(struct msgbuf *m, uint16_t type, const void *v, size_t n)
 	size_t at = m->len;
 
 	memcpy(m->b + m->len, &a, sizeof(a));
-	memcpy(m->b + m->len + RTA_LENGTH(0), v, n);
+	if (n)
+		memcpy(m->b + m->len + RTA_LENGTH(0), v, n);
 	m->len += RTA_ALIGN(RTA_LENGTH(n));
 	return at;
 }
