@@ -135,8 +135,8 @@ struct shm_window {
 /* Per worker, per slot. */
 struct shm_slot_stats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
-	uint64_t drops;		  /* authenticated-stage drops charged to this session */
-	uint64_t last_rx_mono_ms; /* CLOCK_MONOTONIC ms of the last authenticated packet */
+	uint64_t drops;			 /* authenticated-stage drops charged to this session */
+	uint64_t last_rx_mono_ms;	 /* CLOCK_MONOTONIC ms of the last authenticated packet */
 	uint64_t fwd_packets, fwd_bytes; /* received here and sent on the slot's fwd_to */
 } cache_aligned;
 
@@ -207,9 +207,9 @@ struct shm_table_header {
 	uint32_t dp_pid;
 	uint16_t listen_port;
 	uint16_t pad;
-	char port_type[16];	       /* "udp", "mem", ... */
-	char dp_caps[SHM_TEXT_BYTES];  /* capabilities drift-dp kept, as text */
-	char port_why[192];	       /* why this port type was chosen (and how XDP is attached) */
+	char port_type[16];	      /* "udp", "mem", ... */
+	char dp_caps[SHM_TEXT_BYTES]; /* capabilities drift-dp kept, as text */
+	char port_why[192];	      /* why this port type was chosen (and how XDP is attached) */
 	uint64_t slots_off, windows_off, slot_stats_off, worker_stats_off, events_off;
 	uint64_t event_ring_bytes; /* each ring's size, rings back to back */
 	uint64_t reinject_off;	   /* reinject rings, event_ring_bytes each */
@@ -230,7 +230,7 @@ struct shm_table_header {
 	_Atomic uint64_t driftd_heartbeat_ms; /* driftd: CLOCK_MONOTONIC ms, every 100 ms */
 	/* drift-dp, xsk port: the XDP program's verdict counters (DRIFT_XDP_V_*), every 100 ms */
 	uint64_t xdp_verdicts[8] cache_aligned;
-	uint32_t ifindex; /* xsk port: the interface drift-dp serves, 0 for udp */
+	uint32_t ifindex;     /* xsk port: the interface drift-dp serves, 0 for udp */
 	uint32_t queue_count; /* xsk port: RX queues served (= workers) */
 } cache_aligned;
 
