@@ -56,6 +56,23 @@ static bool rings_match(struct shm_app_header *h)
 	return true;
 }
 
+/*
+ * A channel is reused after its application exits; whatever that
+ * application left unread in its receive and control rings belongs to it,
+ * not to us. We are those rings' only consumer, so dropping is safe.
+ */
+static void discard_stale(struct DriftApp *app)
+{
+	for (uint32_t w = 0; w <= app->worker_count; w++) {
+		struct spsc_ring *r = w < app->worker_count ? shm_app_rx_ring(app->hdr, w)
+							    : shm_app_ctl_ring(app->hdr);
+		uint32_t at, n;
+
+		while ((n = spsc_ring_peek(r, SHM_APP_RING_ENTRIES, &at)) != 0)
+			spsc_ring_release(r, n);
+	}
+}
+
 /* Every check runs on the header before a ring index is ever masked with its values. */
 int api_app_map_channel(struct DriftApp *app, int fd, uint32_t k, uint32_t workers)
 {
@@ -84,6 +101,7 @@ int api_app_map_channel(struct DriftApp *app, int fd, uint32_t k, uint32_t worke
 	app->chan_fd = fd;
 	app->channel = k;
 	app->worker_count = workers;
+	discard_stale(app);
 	return 0;
 }
 

@@ -87,6 +87,13 @@ struct port_ops {
 	void (*arm)(struct port *p);
 	void (*close)(struct port *p);
 	/*
+	 * Pushes out what earlier tx_burst() calls queued but the kernel has not
+	 * taken yet (an xsk port in copy mode sends 32 per syscall) and reclaims
+	 * completed frames. Returns how many are still queued: while that is
+	 * not 0 the worker must not sleep (nothing would wake it). May be NULL.
+	 */
+	uint32_t (*tx_flush)(struct port *p);
+	/*
 	 * The port frames packets itself and needs pkt.route on tx: the
 	 * worker drops (and counts) DATA for a session without a resolved
 	 * route before it spends a sequence number on it.

@@ -94,10 +94,20 @@ static void reap_completions(struct xsk_port *x)
 	x->tx_outstanding -= n <= x->tx_outstanding ? n : x->tx_outstanding;
 }
 
-/* Copy mode (and zero-copy drivers that ask) send only inside a syscall. */
+/* Descriptors posted to the tx ring that the kernel has not taken yet. */
+static uint32_t tx_unsent(struct xsk_port *x)
+{
+	return x->tx.cached_prod - __atomic_load_n(x->tx.consumer, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Copy mode (and zero-copy drivers that ask) send only inside a syscall,
+ * and one sendto() takes at most 32 descriptors in copy mode: kick while
+ * some are left, up to XSK_KICK_TRIES times; xsk_tx_flush() goes on later.
+ */
 static void kick_tx(struct xsk_port *x)
 {
-	for (int i = 0; i < XSK_KICK_TRIES && x->tx_outstanding; i++) {
+	for (int i = 0; i < XSK_KICK_TRIES && tx_unsent(x); i++) {
 		if (!xsk_ring_prod__needs_wakeup(&x->tx))
 			break;
 		x->base.stats.tx_syscalls++;
@@ -237,6 +247,16 @@ static uint32_t xsk_tx_burst(struct port *p, struct port_pkt *pkts, uint32_t n)
 	return posted;
 }
 
+static uint32_t xsk_tx_flush(struct port *p)
+{
+	struct xsk_port *x = xp(p);
+
+	if (tx_unsent(x))
+		kick_tx(x);
+	reap_completions(x);
+	return tx_unsent(x);
+}
+
 static int xsk_wait_fd(struct port *p)
 {
 	return xsk_socket__fd(xp(p)->xsk);
@@ -265,6 +285,7 @@ static const struct port_ops xsk_ops = {
 	.wait_fd = xsk_wait_fd,
 	.arm = NULL,
 	.close = xsk_close,
+	.tx_flush = xsk_tx_flush,
 	.needs_route = true,
 };
 

@@ -140,6 +140,8 @@ static void get_frames(struct worker *w, struct tx_burst *b)
 		if (b->items[i].verdict == TX_SEND && sends++ == b->n_frames)
 			break;
 	}
+	/* Messages wait for frames the port has not got back yet: keep the worker awake. */
+	w->is_tx_starved = i == 0 && b->n_items > 0;
 	b->n_items = i;
 	for (i = 0; i < b->n_items; i++) {
 		b->taken[b->items[i].channel]++;
@@ -315,6 +317,7 @@ uint32_t tx_process_burst(struct worker *w)
 	struct tx_burst b;
 
 	b.n_items = b.n_groups = b.n_frames = b.used_frames = 0;
+	w->is_tx_starved = false;
 	memset(b.taken, 0, sizeof(b.taken));
 	gather(w, &b);
 	if (!b.n_items)

@@ -156,6 +156,8 @@ uint32_t worker_poll(struct worker *w)
 	if (!w->held_n)
 		done += rx_drain_handoff(w);
 	done += tx_process_burst(w);
+	if (w->port->ops->tx_flush && w->port->ops->tx_flush(w->port))
+		w->is_tx_starved = true;
 	heartbeat(w);
 	return done;
 }
@@ -304,7 +306,7 @@ static void *worker_main(void *arg)
 	bool is_armed = false;
 
 	while (!read_once(&w->stop)) {
-		if (worker_poll(w)) {
+		if (worker_poll(w) || w->is_tx_starved) {
 			idle = 0;
 			if (is_armed)
 				disarm_sources(w);

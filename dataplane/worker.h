@@ -99,6 +99,12 @@ struct worker {
 	struct worker_app_rx app_rx[SHM_APP_CHANNELS];
 	struct port_pkt tx_cache[PORT_BURST_MAX]; /* tx frames allocated but not yet used */
 	uint32_t tx_cache_n;
+	/*
+	 * The last tx pass found messages but no free frame (an xsk port whose
+	 * frames are still in flight): the worker must not sleep, since no fd
+	 * or futex tells it when the kernel completes them.
+	 */
+	bool is_tx_starved;
 	struct worker_fwd fwd[PORT_BURST_MAX]; /* this burst's forwarded packets (fwd.c) */
 	uint32_t fwd_n;
 	bool has_fwd_spare; /* fwd[fwd_n].frame holds a frame fwd_buffer() handed out */
