@@ -117,11 +117,15 @@ stop_node() { # SIDE
 	stop_key "dp-$1"
 }
 # Our XDP program is gone from the side's interface (both modes).
-no_xdp_left() { # SIDE
-	if on "$1" ip link show dev "${dev[$1]}" | grep -q 'xdp'; then
-		return 1
-	fi
-	! bpftool prog show 2>/dev/null | grep -q 'drift_xdp'
+no_xdp_left() { # SIDE (programs, too, are freed a moment after their last reference)
+	for _ in $(seq 1 20); do
+		if ! on "$1" ip link show dev "${dev[$1]}" | grep -q 'xdp' &&
+			! bpftool prog show 2>/dev/null | grep -q 'drift_xdp'; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
 }
 dump_field() { # SIDE RECORD KEY FIELD: the FIELD of the first dump line "RECORD\tKEY..."
 	on "$1" "$drift" show dump --name t | awk -F'\t' -v r="$2" -v k="$3" -v f="$4" '$1 == r && $2 == k { print $f; exit }'
@@ -218,7 +222,12 @@ for type in xsk-native xsk-generic udp; do
 	stop_node b
 	if [ "$want" = xsk ]; then
 		no_xdp_left a && no_xdp_left b || fail "an XDP program is left after drift-dp stopped"
-		left=$(bpftool map show 2>/dev/null | grep -c 'drift_') || true
+		# The kernel frees maps from a workqueue after the last reference goes: allow it 2 s.
+		for _ in $(seq 1 20); do
+			left=$(bpftool map show 2>/dev/null | grep -c 'drift_') || true
+			[ "$left" -eq 0 ] && break
+			sleep 0.1
+		done
 		[ "$left" -eq 0 ] || fail "$left drift maps are left after drift-dp stopped"
 		echo "   detached: no XDP program or map left"
 	fi
