@@ -39,6 +39,7 @@ struct dp_opts {
 	const char *name, *run_dir, *port_type, *bind, *cpus, *dev;
 	uint32_t listen_port, workers, slots;
 	bool is_cleanup, use_busy_poll;
+	bool has_workers; /* --workers given; otherwise xsk takes one per RX queue */
 };
 
 struct dp {
@@ -68,7 +69,7 @@ static void usage(FILE *f)
 		"  --listen-port N    UDP port (default 7878)\n"
 		"  --bind ADDR        local IPv4 or IPv6 address (default: all)\n"
 		"  --busy-poll        xsk: busy-poll the queues (costs a core per worker)\n"
-		"  --workers N        worker threads, 1-%d (default 1)\n"
+		"  --workers N        worker threads, 1-%d (default 1; xsk: one per RX queue)\n"
 		"  --cpus LIST        comma-separated CPU per worker, e.g. 2,3\n"
 		"  --slots N          session slots (default %d)\n"
 		"  --cleanup          detach a left-over XDP program, remove the table and\n"
@@ -155,6 +156,7 @@ static int parse_args(struct dp_opts *o, int argc, char **argv)
 			break;
 		case 'w':
 			ok = parse_u32("--workers", optarg, 1, SHM_MAX_WORKERS, &o->workers);
+			o->has_workers = true;
 			break;
 		case 's':
 			ok = parse_u32("--slots", optarg, 1, 1u << 20, &o->slots);
@@ -335,6 +337,14 @@ static int open_ports(struct dp *d, struct net_addr *bind)
 		snprintf(err, sizeof(err), "no interface holds --bind %s", d->o.bind);
 	else if (!d->o.bind)
 		snprintf(err, sizeof(err), "xsk needs an interface: pass --dev or --bind");
+	uint32_t asked = d->o.workers, q = dev[0] ? dp_xsk_rx_queues(dev) : 0;
+
+	/* Without --workers, xsk takes one worker per RX queue (each queue needs a socket). */
+	if (q && !d->o.has_workers) {
+		d->o.workers = q < SHM_MAX_WORKERS ? q : SHM_MAX_WORKERS;
+		for (uint32_t i = asked; i < d->o.workers; i++)
+			d->cpus[i] = -1;
+	}
 	if (dev[0])
 		rc = dp_xsk_open(&d->xsk, want, dev, (uint16_t)d->o.listen_port, d->o.workers,
 				 d->o.use_busy_poll, d->dir, d->ports, err, sizeof(err));
@@ -351,6 +361,7 @@ static int open_ports(struct dp *d, struct net_addr *bind)
 		return rc ? rc : -EINVAL;
 	}
 	snprintf(d->port_why, sizeof(d->port_why), "auto: udp, xsk unavailable (%.150s)", err);
+	d->o.workers = asked;
 	return open_udp_ports(d, bind);
 }
 

@@ -19,8 +19,7 @@ enum {
 	STATS_EVERY = 200,    /* verdict counters every 200 periods (100 ms) */
 };
 
-/* RX queues of `dev` from sysfs; 0 when sysfs does not say. */
-static uint32_t rx_queues(const char *dev)
+uint32_t dp_xsk_rx_queues(const char *dev)
 {
 	char path[128];
 	struct dirent *e;
@@ -114,12 +113,16 @@ int dp_xsk_open(struct dp_xsk *x, enum dp_xsk_want want, const char *dev, uint16
 		snprintf(err, err_len, "no interface \"%s\": check --dev (ip link)", dev);
 		return -ENODEV;
 	}
-	queues = rx_queues(dev);
-	if (queues && queues < workers) {
+	queues = dp_xsk_rx_queues(dev);
+	/* The XDP program can only hand a frame to the socket of the queue it came in on. */
+	if (queues && queues != workers) {
 		snprintf(err, err_len,
-			 "%s has %u RX queue%s but --workers is %u: one worker serves one queue; "
-			 "lower --workers or add queues (ethtool -L)",
-			 dev, queues, queues == 1 ? "" : "s", workers);
+			 "%s has %u RX queue%s but --workers is %u: xsk needs one worker per RX "
+			 "queue "
+			 "(frames on a queue without one would miss the dataplane); pass --workers "
+			 "%u "
+			 "or change the queues (ethtool -L %s combined %u)",
+			 dev, queues, queues == 1 ? "" : "s", workers, queues, dev, workers);
 		return -EINVAL;
 	}
 	rc = -EOPNOTSUPP;

@@ -70,6 +70,9 @@ void dp_xsk_close(struct dp_xsk *x);
  */
 int dp_xsk_cleanup(const char *dir, const char *dev);
 
+/* RX queues of `dev` from sysfs; 0 when sysfs does not say. */
+uint32_t dp_xsk_rx_queues(const char *dev);
+
 /* The name of the interface that holds address `ip` (for --bind without --dev), or -ENOENT. */
 int dp_xsk_dev_of_addr(const char *ip, char ifname[IF_NAMESIZE]);
 

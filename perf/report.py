@@ -240,8 +240,8 @@ v = med("relay", RELAY[1], "1400", "goodput")
 if d and v:
     out("\nrelay via M / direct goodput = **%.2f**\n" % (v / d))
 
-out("\n### Workers: the xsk port with 1 and 2 workers (2-queue veth)\n\n")
-out("B's drift-dp with one worker per RX queue; 256 engine-driven client sessions in A send "
+out("\n### Workers: the xsk port with 1 and 2 workers (1- and 2-queue veth)\n\n")
+out("B's drift-dp with one worker per RX queue (a 1-queue veth, then a 2-queue veth); 256 engine-driven client sessions in A send "
     "1024-byte payloads round-robin; goodput is what B's workers opened.\n\n")
 out("| workers | goodput Mb/s | note |\n|---:|---:|---|\n")
 WS = "drift-c dataplane (xsk), 256 sessions"

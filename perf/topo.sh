@@ -17,7 +17,8 @@
 #           bridge in ps-TAG: 198.18.3.1, .2, .3 on one segment, so a DRIFT
 #           relay in pm has one interface (one drift-dp xsk port) for both sides
 #
-# Every veth has two RX and two TX queues, so drift-dp can run a worker per queue.
+# Every veth has $QUEUES (default 2) RX and TX queues: drift-dp's xsk port runs a
+# worker per RX queue.
 #
 # Usage: perf/topo.sh two TAG | three TAG | switch TAG | down TAG
 # Exit: 0 done, 1 a step failed (whatever was created is removed again).
@@ -28,6 +29,8 @@ a=pa-$tag
 b=pb-$tag
 m=pm-$tag
 sw=ps-$tag
+queues=${QUEUES:-2}
+case "$queues" in '' | *[!0-9]*) echo "topo.sh: QUEUES must be a number" >&2; exit 2 ;; esac
 
 down() {
 	for ns in "$a" "$b" "$m" "$sw"; do
@@ -45,8 +48,8 @@ fail() {
 # link NS1 IF1 NS2 IF2: a veth pair between two namespaces, DAD off (a
 # tentative address would hold the first packets for ~1 s).
 link() {
-	ip link add "$2" numtxqueues 2 numrxqueues 2 netns "$1" type veth \
-		peer name "$4" numtxqueues 2 numrxqueues 2 netns "$3" || fail "veth $2/$4"
+	ip link add "$2" numtxqueues "$queues" numrxqueues "$queues" netns "$1" type veth \
+		peer name "$4" numtxqueues "$queues" numrxqueues "$queues" netns "$3" || fail "veth $2/$4"
 	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.accept_dad=0"
 	ip netns exec "$3" sysctl -qw "net.ipv6.conf.$4.accept_dad=0"
 	ip -n "$1" link set "$2" up || fail "link up $2"
