@@ -178,6 +178,35 @@ static int control_msg(const struct nlmsghdr *h, const uint8_t *body, size_t bod
 	return e == 0 ? 1 : (e < 0 ? e : -EPROTO); /* 0 = an ack: keep reading */
 }
 
+/*
+ * The next message of type `type` answering `seq`. Returns true with it;
+ * false when the datagram has no more, with *rc = 1 (keep reading), the
+ * end of a dump (-ENOENT), the errno an NLMSG_ERROR carried, or -EPROTO.
+ * Acks and other sequences are skipped.
+ */
+static bool next_answer(struct walk *w, uint32_t seq, uint16_t type, const uint8_t **body,
+			size_t *blen, int *rc)
+{
+	struct nlmsghdr h;
+
+	while (next_msg(w, &h, body, blen)) {
+		int c;
+
+		if (h.nlmsg_seq != seq)
+			continue;
+		if ((c = control_msg(&h, *body, *blen)) != 2) {
+			if (c == 1)
+				continue;
+			*rc = c;
+			return false;
+		}
+		if (h.nlmsg_type == type)
+			return true;
+	}
+	*rc = w->is_bad ? -EPROTO : 1;
+	return false;
+}
+
 static bool get_u32(const uint8_t *v, size_t n, uint32_t *out)
 {
 	if (n != 4)
@@ -190,26 +219,15 @@ int route_nl_parse_route(const uint8_t *buf, size_t len, uint32_t seq, struct ro
 {
 	struct walk w = {buf, len, 0, false};
 	const uint8_t *body;
-	struct nlmsghdr h;
 	size_t blen;
+	int rc;
 
-	while (next_msg(&w, &h, &body, &blen)) {
+	while (next_answer(&w, seq, RTM_NEWROUTE, &body, &blen, &rc)) {
 		struct attrs a;
 		struct rtmsg rt;
 		uint16_t type;
 		const uint8_t *v;
 		size_t vlen;
-		int c;
-
-		if (h.nlmsg_seq != seq)
-			continue;
-		if ((c = control_msg(&h, body, blen)) != 2) {
-			if (c == 1)
-				continue;
-			return c;
-		}
-		if (h.nlmsg_type != RTM_NEWROUTE)
-			continue;
 		if (blen < sizeof(rt))
 			return -EPROTO;
 		memcpy(&rt, body, sizeof(rt));
@@ -248,7 +266,7 @@ int route_nl_parse_route(const uint8_t *buf, size_t len, uint32_t seq, struct ro
 			return -EPROTO;
 		return 0;
 	}
-	return w.is_bad ? -EPROTO : 1;
+	return rc;
 }
 
 static bool usable_state(uint16_t state)
@@ -262,27 +280,16 @@ int route_nl_parse_neigh(const uint8_t *buf, size_t len, uint32_t seq, uint8_t f
 {
 	struct walk w = {buf, len, 0, false};
 	const uint8_t *body;
-	struct nlmsghdr h;
 	size_t blen;
+	int rc;
 
-	while (next_msg(&w, &h, &body, &blen)) {
+	while (next_answer(&w, seq, RTM_NEWNEIGH, &body, &blen, &rc)) {
 		const uint8_t *v, *lladdr = NULL;
 		bool is_match = false;
 		struct ndmsg nd;
 		struct attrs a;
 		uint16_t type;
 		size_t vlen;
-		int c;
-
-		if (h.nlmsg_seq != seq)
-			continue;
-		if ((c = control_msg(&h, body, blen)) != 2) {
-			if (c == 1)
-				continue;
-			return c;
-		}
-		if (h.nlmsg_type != RTM_NEWNEIGH)
-			continue;
 		if (blen < align4(sizeof(nd)))
 			return -EPROTO;
 		memcpy(&nd, body, sizeof(nd));
@@ -304,7 +311,7 @@ int route_nl_parse_neigh(const uint8_t *buf, size_t len, uint32_t seq, uint8_t f
 			return 0;
 		}
 	}
-	return w.is_bad ? -EPROTO : 1;
+	return rc;
 }
 
 /* IFLA_LINKINFO: kind "vlan" and IFLA_INFO_DATA/IFLA_VLAN_ID. */
@@ -344,26 +351,15 @@ int route_nl_parse_link(const uint8_t *buf, size_t len, uint32_t seq, struct rou
 {
 	struct walk w = {buf, len, 0, false};
 	const uint8_t *body;
-	struct nlmsghdr h;
 	size_t blen;
+	int rc;
 
-	while (next_msg(&w, &h, &body, &blen)) {
+	while (next_answer(&w, seq, RTM_NEWLINK, &body, &blen, &rc)) {
 		struct ifinfomsg ifi;
 		const uint8_t *v;
 		struct attrs a;
 		uint16_t type;
 		size_t vlen;
-		int c;
-
-		if (h.nlmsg_seq != seq)
-			continue;
-		if ((c = control_msg(&h, body, blen)) != 2) {
-			if (c == 1)
-				continue;
-			return c;
-		}
-		if (h.nlmsg_type != RTM_NEWLINK)
-			continue;
 		if (blen < align4(sizeof(ifi)))
 			return -EPROTO;
 		memcpy(&ifi, body, sizeof(ifi));
@@ -385,7 +381,7 @@ int route_nl_parse_link(const uint8_t *buf, size_t len, uint32_t seq, struct rou
 		}
 		return a.is_bad ? -EPROTO : 0;
 	}
-	return w.is_bad ? -EPROTO : 1;
+	return rc;
 }
 
 bool route_nl_is_change(const uint8_t *buf, size_t len)
