@@ -241,6 +241,32 @@ static void do_peer(struct driftd *d, struct driftd_ctl_client *c, char *pub_hex
 	c->connect_deadline_ms = now + (timeout_text ? strtoull(timeout_text, NULL, 10) : 5000);
 }
 
+/* vpn-peer PUBHEX ADDR|- KEEPALIVE_S: a drift-vpn peer (driftd --tun only). */
+static void do_vpn_peer(struct driftd *d, struct driftd_ctl_client *c, char *pub_hex,
+			char *addr_text, char *keepalive_text)
+{
+	uint8_t pub[WIRE_KEY_BYTES];
+	struct net_addr addr = {0};
+	bool has_addr = addr_text && strcmp(addr_text, "-") != 0;
+	char *end = NULL;
+	unsigned long ka = keepalive_text ? strtoul(keepalive_text, &end, 10) : 0;
+	int rc;
+
+	if (!d->vpn.is_on)
+		return reply(c, "err vpn-peer needs driftd --tun (drift-vpn up starts it so)");
+	if (!parse_hex(pub, sizeof(pub), pub_hex))
+		return reply(c, "err public key \"%s\" is not 64 hex digits",
+			     pub_hex ? pub_hex : "");
+	if (has_addr && !addr_parse(&addr, addr_text, false))
+		return reply(c, "err address \"%s\" is not a.b.c.d:port or [v6]:port", addr_text);
+	if (keepalive_text && (!end || *end || ka > 65535))
+		return reply(c, "err keepalive \"%s\" is not 0-65535 seconds", keepalive_text);
+	rc = vpn_add_peer(d, pub, has_addr ? &addr : NULL, (uint16_t)ka);
+	if (rc)
+		return reply(c, "err cannot add peer: %s", strerror(-rc));
+	reply(c, "ok");
+}
+
 static bool peer_arg(struct driftd_ctl_client *c, const char *text, uint8_t id[WIRE_PEER_ID_BYTES])
 {
 	if (parse_hex(id, WIRE_PEER_ID_BYTES, text))
@@ -286,6 +312,9 @@ static void handle(struct driftd *d, int i, char *line)
 	if (!strcmp(verb, "listen")) {
 		if (c->channel < 0)
 			return reply(c, "err listen needs an attached channel: send attach first");
+		if (d->vpn.is_on)
+			return reply(c,
+				     "err this driftd serves drift-vpn's TUN: sessions go there");
 		if (!a1 || (strcmp(a1, "any") && strcmp(a1, "known")))
 			return reply(c, "err listen takes \"any\" or \"known\"");
 		d->listen_channel = c->channel;
@@ -296,6 +325,8 @@ static void handle(struct driftd *d, int i, char *line)
 	}
 	if (!strcmp(verb, "peer"))
 		return do_peer(d, c, a1, a2, false, NULL);
+	if (!strcmp(verb, "vpn-peer"))
+		return do_vpn_peer(d, c, a1, a2, a3);
 	if (!strcmp(verb, "connect"))
 		return do_peer(d, c, a1, a2, true, a3);
 	if (!strcmp(verb, "rekey") || !strcmp(verb, "close")) {

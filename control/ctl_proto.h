@@ -27,6 +27,10 @@
  *   show                        -> human-readable lines, then "ok"
  *   dump                        -> tab-separated lines (see docs/driftd.md), then "ok"
  *   ping                        -> "ok driftd PID"
+ *   vpn-peer PUBHEX ADDR|- KEEPALIVE_S
+ *                               -> driftd --tun only (drift-vpn): a configured peer whose
+ *                                  sessions carry the TUN; with ADDR it is dialled until up
+ *                                  (again after any loss), and pinged every KEEPALIVE_S > 0
  *
  * Addresses use addr_parse() syntax: a.b.c.d:port or [v6]:port.
  */

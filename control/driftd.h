@@ -16,6 +16,7 @@
 #define DRIFT_CONTROL_DRIFTD_H
 
 #include "control/uring_loop.h"
+#include "control/vpn.h"
 #include "dataplane/session_table.h"
 #include "internal/net_route.h"
 #include "internal/shm_layout.h"
@@ -140,6 +141,8 @@ struct driftd {
 	struct driftd_routes routes;
 	struct driftd_fwd fwds[DRIFTD_FWD_MAX];
 	uint32_t fwd_count;
+
+	struct driftd_vpn vpn; /* --tun: drift-vpn's peers, metrics, qlog (vpn.c) */
 
 	char caps_kept[SHM_TEXT_BYTES];
 	uint64_t started_unix_ms;

@@ -68,6 +68,7 @@ static void io_event(void *ctx, const struct engine_event *ev)
 	struct driftd *d = ctx;
 	struct driftd_peer *p;
 
+	vpn_on_event(d, ev);
 	if (ev->type == ENGINE_EV_DATA) {
 		/* Long-header DATA (and punted short DATA before install) goes by driftd. */
 		p = installer_peer(d, ev->peer_id, true);
@@ -231,6 +232,7 @@ static void run(struct driftd *d, ino_t ino)
 			routes_tick(d);
 			if (d->fwd_count)
 				forwarding_tick(d);
+			vpn_tick(d, now);
 			if (d->channels_stale && !stop_requested) {
 				channels_close(d);
 				d->channels_stale = channels_open(d) != 0;
@@ -249,8 +251,12 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: driftd [--name NAME] [--run-dir DIR] [--key FILE] [--accept-any] "
 		   "[--cookies] [--wait SECONDS]\n"
+		   "              [--tun [--metrics-port N] [--qlog FILE]]\n"
 		   "  The control plane: start drift-dp first (same --name/--run-dir); then\n"
-		   "  applications and `drift show` reach driftd at RUN_DIR/NAME/ctl.\n");
+		   "  applications and `drift show` reach driftd at RUN_DIR/NAME/ctl.\n"
+		   "  --tun: drift-vpn mode (every session carries drift-dp's TUN; peers come\n"
+		   "  from `vpn-peer` requests); --metrics-port serves Prometheus text on\n"
+		   "  127.0.0.1; --qlog appends NDJSON events to FILE.\n");
 }
 
 static int load_identity(const char *key_path, uint8_t secret[WIRE_KEY_BYTES])
@@ -347,15 +353,23 @@ static int setup(struct driftd *d, const char *key_path, bool accept_any, bool c
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"name", required_argument, NULL, 'n'}, {"run-dir", required_argument, NULL, 'r'},
-		{"key", required_argument, NULL, 'k'},	{"accept-any", no_argument, NULL, 'a'},
-		{"cookies", no_argument, NULL, 'c'},	{"wait", required_argument, NULL, 'w'},
-		{"help", no_argument, NULL, 'h'},	{NULL, 0, NULL, 0},
+		{"name", required_argument, NULL, 'n'},
+		{"run-dir", required_argument, NULL, 'r'},
+		{"key", required_argument, NULL, 'k'},
+		{"accept-any", no_argument, NULL, 'a'},
+		{"cookies", no_argument, NULL, 'c'},
+		{"wait", required_argument, NULL, 'w'},
+		{"help", no_argument, NULL, 'h'},
+		{"tun", no_argument, NULL, 't'},
+		{"metrics-port", required_argument, NULL, 'm'},
+		{"qlog", required_argument, NULL, 'q'},
+		{NULL, 0, NULL, 0},
 	};
 	static struct driftd d = {.fd = -1, .ctl_fd = -1, .listen_channel = -1};
 	const char *key = NULL, *run_dir = getenv("DRIFT_RUN_DIR");
-	bool accept_any = false, cookies = false;
-	int c, wait_s = 5;
+	bool accept_any = false, cookies = false, is_tun = false;
+	const char *qlog_path = NULL;
+	int c, wait_s = 5, metrics_port = 0;
 	ino_t ino = 0;
 
 	d.name = CTL_DEFAULT_NAME;
@@ -379,6 +393,21 @@ int main(int argc, char **argv)
 		case 'w':
 			wait_s = atoi(optarg);
 			break;
+		case 't':
+			is_tun = true;
+			break;
+		case 'm':
+			metrics_port = atoi(optarg);
+			if (metrics_port < 1 || metrics_port > 65535) {
+				fprintf(stderr,
+					"driftd: --metrics-port \"%s\" is not a port in 1-65535\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'q':
+			qlog_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -393,8 +422,27 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	if (is_tun && accept_any) {
+		fprintf(stderr, "driftd: --tun accepts only configured peers: drop --accept-any\n");
+		return 2;
+	}
+	if (!is_tun && (metrics_port || qlog_path)) {
+		fprintf(stderr, "driftd: --metrics-port and --qlog belong to --tun (drift-vpn)\n");
+		return 2;
+	}
 	if (setup(&d, key, accept_any, cookies, wait_s, &ino) != 0)
 		return 1;
+	if (is_tun) {
+		/* Every session, configured or not, is the TUN's; strangers are refused. */
+		d.listen_channel = SHM_CHANNEL_TUN;
+		if (!d.table.hdr->tun_name[0]) {
+			fprintf(stderr, "driftd: --tun, but drift-dp serves no TUN device: start "
+					"drift-dp with --tun (drift-vpn up does both)\n");
+			return 1;
+		}
+		if (vpn_init(&d, (uint16_t)metrics_port, qlog_path) != 0)
+			return 1;
+	}
 	fprintf(stderr, "driftd: %s up on port %u (%s port, %u workers), %u sessions re-attached\n",
 		d.name, d.table.hdr->listen_port, d.table.hdr->port_type, d.table.hdr->worker_count,
 		(unsigned)d.stats.reattached);
@@ -404,6 +452,7 @@ int main(int argc, char **argv)
 	close_socket(&d);
 	channels_close(&d);
 	engine_free(d.engine);
+	vpn_fini(&d);
 	installer_fini(&d);
 	session_table_detach(&d.table);
 	return 0;

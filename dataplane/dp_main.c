@@ -18,6 +18,8 @@
 #include "dataplane/dp_xsk.h"
 #include "dataplane/port_udp.h"
 #include "dataplane/session_table.h"
+#include "dataplane/tun_dev.h"
+#include "dataplane/tun_io.h"
 #include "dataplane/worker.h"
 #include "internal/compiler.h"
 
@@ -39,7 +41,9 @@ struct dp_opts {
 	const char *name, *run_dir, *port_type, *bind, *cpus, *dev;
 	uint32_t listen_port, workers, slots;
 	bool is_cleanup, use_busy_poll;
-	bool has_workers; /* --workers given; otherwise xsk takes one per RX queue */
+	bool has_workers;	     /* --workers given; otherwise xsk takes one per RX queue */
+	const char *tun, *tun_peers; /* drift-vpn: TUN device name and its peers file */
+	uint32_t tun_mtu;
 };
 
 struct dp {
@@ -52,6 +56,10 @@ struct dp {
 	int cpus[SHM_MAX_WORKERS];
 	struct dp_xsk xsk;
 	bool is_xsk;
+	struct tun_dev tun;
+	struct tun_shared tun_shared;
+	struct tun_worker tun_workers[SHM_MAX_WORKERS];
+	bool has_tun;
 	char port_why[192];
 };
 
@@ -61,6 +69,7 @@ static void usage(FILE *f)
 		"usage: drift-dp [--name NAME] [--run-dir DIR] [--port TYPE] [--dev IFNAME]\n"
 		"                [--listen-port N] [--bind ADDR] [--workers N] [--cpus LIST]\n"
 		"                [--slots N] [--busy-poll] [--cleanup] [--help]\n"
+		"                [--tun IFNAME --tun-peers FILE [--tun-mtu N]]\n"
 		"  --name NAME        instance name (default " CTL_DEFAULT_NAME ")\n"
 		"  --run-dir DIR      default $DRIFT_RUN_DIR or " CTL_DEFAULT_RUN_DIR "\n"
 		"  --port TYPE        auto (default), xsk (native, else generic XDP),\n"
@@ -73,8 +82,13 @@ static void usage(FILE *f)
 		"  --cpus LIST        comma-separated CPU per worker, e.g. 2,3\n"
 		"  --slots N          session slots (default %d)\n"
 		"  --cleanup          detach a left-over XDP program, remove the table and\n"
-		"                     app files, then exit\n",
-		SHM_MAX_WORKERS, SHM_DEFAULT_SLOTS);
+		"                     app files, then exit\n"
+		"  --tun IFNAME       drift-vpn: serve a multi-queue TUN device (one queue per\n"
+		"                     worker); sessions driftd installs for the TUN carry its\n"
+		"                     packets, routed by --tun-peers\n"
+		"  --tun-peers FILE   lines \"peer PUBHEX PREFIX...\": each peer's AllowedIPs\n"
+		"  --tun-mtu N        the TUN's MTU, largest inner packet (default %d)\n",
+		SHM_MAX_WORKERS, SHM_DEFAULT_SLOTS, WIRE_MAX_PAYLOAD_BYTES);
 }
 
 static bool parse_u32(const char *opt, const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
@@ -95,19 +109,14 @@ static bool parse_u32(const char *opt, const char *s, uint32_t lo, uint32_t hi, 
 static int parse_args(struct dp_opts *o, int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{"name", 1, NULL, 'n'},
-		{"run-dir", 1, NULL, 'r'},
-		{"port", 1, NULL, 'p'},
-		{"listen-port", 1, NULL, 'l'},
-		{"bind", 1, NULL, 'b'},
-		{"workers", 1, NULL, 'w'},
-		{"cpus", 1, NULL, 'c'},
-		{"slots", 1, NULL, 's'},
-		{"cleanup", 0, NULL, 'C'},
-		{"dev", 1, NULL, 'd'},
-		{"busy-poll", 0, NULL, 'B'},
-		{"help", 0, NULL, 'h'},
-		{0},
+		{"name", 1, NULL, 'n'},	     {"run-dir", 1, NULL, 'r'},
+		{"port", 1, NULL, 'p'},	     {"listen-port", 1, NULL, 'l'},
+		{"bind", 1, NULL, 'b'},	     {"workers", 1, NULL, 'w'},
+		{"cpus", 1, NULL, 'c'},	     {"slots", 1, NULL, 's'},
+		{"cleanup", 0, NULL, 'C'},   {"dev", 1, NULL, 'd'},
+		{"busy-poll", 0, NULL, 'B'}, {"tun", 1, NULL, 'T'},
+		{"tun-peers", 1, NULL, 'P'}, {"tun-mtu", 1, NULL, 'M'},
+		{"help", 0, NULL, 'h'},	     {0},
 	};
 	const char *env = getenv("DRIFT_RUN_DIR");
 	int c;
@@ -151,6 +160,16 @@ static int parse_args(struct dp_opts *o, int argc, char **argv)
 		case 'B':
 			o->use_busy_poll = true;
 			break;
+		case 'T':
+			o->tun = optarg;
+			break;
+		case 'P':
+			o->tun_peers = optarg;
+			break;
+		case 'M':
+			ok = parse_u32("--tun-mtu", optarg, 576, WIRE_MAX_PAYLOAD_BYTES,
+				       &o->tun_mtu);
+			break;
 		case 'l':
 			ok = parse_u32("--listen-port", optarg, 1, 65535, &o->listen_port);
 			break;
@@ -173,6 +192,11 @@ static int parse_args(struct dp_opts *o, int argc, char **argv)
 	}
 	if (optind < argc || strchr(o->name, '/') || !*o->name) {
 		fprintf(stderr, "drift-dp: bad name or extra argument: see --help\n");
+		return -EINVAL;
+	}
+	if (!o->tun != !o->tun_peers) {
+		fprintf(stderr,
+			"drift-dp: --tun and --tun-peers go together (drift-vpn passes both)\n");
 		return -EINVAL;
 	}
 	if (strcmp(o->port_type, "udp") != 0 && strcmp(o->port_type, "auto") != 0 &&
@@ -388,12 +412,51 @@ static int make_shared(struct dp *d, const struct net_addr *bind)
 	return rc;
 }
 
+/* drift-vpn: the TUN device (one queue per worker) and the AllowedIPs of its peers. */
+static int open_tun(struct dp *d)
+{
+	char err[512];
+	int rc;
+
+	if (!d->o.tun)
+		return 0;
+	rc = tun_shared_load(&d->tun_shared, d->o.tun_peers, d->o.tun_mtu, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "drift-dp: %s\n", err);
+		return rc;
+	}
+	rc = tun_dev_open(&d->tun, d->o.tun, d->o.workers, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "drift-dp: %s\n", err);
+		tun_shared_fini(&d->tun_shared);
+		return rc;
+	}
+	d->has_tun = true;
+	for (uint32_t i = 0; i < d->o.workers; i++)
+		if ((rc = tun_worker_init(&d->tun_workers[i], d->tun.fds[i], &d->tun_shared,
+					  d->o.slots)) != 0) {
+			fprintf(stderr, "drift-dp: out of memory for the TUN queues\n");
+			return rc;
+		}
+	return 0;
+}
+
 static int start_workers(struct dp *d)
 {
+	if (d->has_tun) {
+		snprintf(d->table.hdr->tun_name, sizeof(d->table.hdr->tun_name), "%s", d->tun.name);
+		snprintf(d->table.hdr->port_why + strlen(d->table.hdr->port_why),
+			 sizeof(d->table.hdr->port_why) - strlen(d->table.hdr->port_why), "; %s",
+			 d->tun.why);
+	}
 	for (uint32_t i = 0; i < d->o.workers; i++) {
-		struct worker_config cfg = {i,		 d->cpus[i],
-					    d->ports[i], d->table.hdr,
-					    d->ch,	 d->is_xsk ? &d->xsk.handoff : NULL};
+		struct worker_config cfg = {i,
+					    d->cpus[i],
+					    d->ports[i],
+					    d->table.hdr,
+					    d->ch,
+					    d->is_xsk ? &d->xsk.handoff : NULL,
+					    d->has_tun ? &d->tun_workers[i] : NULL};
 		int rc = worker_init(&d->workers[i], &cfg);
 
 		if (!rc)
@@ -451,6 +514,12 @@ static void teardown(struct dp *d)
 		worker_fini(&d->workers[i]);
 	for (uint32_t i = 0; i < d->o.workers; i++)
 		port_close(d->ports[i]);
+	if (d->has_tun) {
+		for (uint32_t i = 0; i < d->o.workers; i++)
+			tun_worker_fini(&d->tun_workers[i]);
+		tun_dev_close(&d->tun);
+		tun_shared_fini(&d->tun_shared);
+	}
 	if (d->is_xsk)
 		dp_xsk_close(&d->xsk);
 	app_channel_close_all(d->ch);
@@ -486,6 +555,8 @@ int main(int argc, char **argv)
 		rc = open_ports(&d, &bind);
 	if (!rc)
 		rc = make_shared(&d, &bind);
+	if (!rc)
+		rc = open_tun(&d);
 	if (!rc && d.is_xsk && (rc = dp_xsk_start(&d.xsk, d.table.hdr)) != 0)
 		fprintf(stderr, "drift-dp: cannot start the CID sync thread: %s\n", strerror(-rc));
 	if (!rc)

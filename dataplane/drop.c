@@ -24,6 +24,11 @@ static const char *const drop_names[] = {
 	[SHM_DROP_TX_NO_ROUTE] = "tx_no_route",
 	[SHM_DROP_FWD_NO_SESSION] = "fwd_no_session",
 	[SHM_DROP_HANDOFF_FULL] = "handoff_full",
+	[SHM_DROP_TUN_NO_PEER] = "tun_no_peer",
+	[SHM_DROP_TUN_PEER_DOWN] = "tun_peer_down",
+	[SHM_DROP_TUN_SPOOF] = "tun_spoof",
+	[SHM_DROP_TUN_BAD_PACKET] = "tun_bad_packet",
+	[SHM_DROP_TUN_WRITE] = "tun_write",
 };
 
 _Static_assert(ARRAY_SIZE(drop_names) == SHM_DROP_COUNT, "every drop reason has a name");

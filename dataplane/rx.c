@@ -14,6 +14,7 @@
 #include "dataplane/fwd.h"
 #include "dataplane/handoff.h"
 #include "dataplane/slot_view.h"
+#include "dataplane/tun_io.h"
 #include "internal/bytes.h"
 #include "proto/header.h"
 #include "proto/replay.h"
@@ -328,6 +329,10 @@ static bool rx_one(struct worker *w, struct rx_pkt *p)
 		if (c[i].v.fwd_to) {
 			dst = fwd_buffer(w);
 			why = dst ? SHM_DROP_COUNT : SHM_DROP_TX_ERROR;
+		} else if (c[i].v.app_channel == SHM_CHANNEL_TUN) {
+			/* drift-vpn: plaintext is an IP packet for the TUN (tun_io.h). */
+			dst = tun_rx_buffer(w);
+			why = dst ? SHM_DROP_COUNT : SHM_DROP_APP_RING_FULL;
 		} else if ((m = reserve_msg(w, &c[i].v, &why)) != NULL) {
 			dst = m->data;
 		}
@@ -338,6 +343,9 @@ static bool rx_one(struct worker *w, struct rx_pkt *p)
 			if (c[i].v.fwd_to && dst)
 				fwd_commit(w, c[i].slot, &c[i].v,
 					   (uint16_t)(p->pkt->len - WIRE_SHORT_MIN_BYTES));
+			else if (c[i].v.app_channel == SHM_CHANNEL_TUN && dst)
+				tun_rx_commit(w, c[i].slot,
+					      (uint16_t)(p->pkt->len - WIRE_SHORT_MIN_BYTES));
 			deliver(w, p, &c[i], m, why);
 			return true;
 		}
@@ -395,6 +403,8 @@ static void burst_begin(struct worker *w)
 static void burst_end(struct worker *w)
 {
 	fwd_flush(w);
+	if (w->tun)
+		tun_rx_flush(w);
 	if (w->handoff)
 		w->stats->wakeups_sent += handoff_flush(w->handoff, w->index);
 	for (uint32_t k = 0; k < SHM_APP_CHANNELS; k++) {

@@ -13,6 +13,7 @@
 
 #include "crypto/secret.h"
 #include "dataplane/slot_view.h"
+#include "dataplane/tun_io.h"
 #include "internal/bytes.h"
 #include "proto/header.h"
 
@@ -49,7 +50,8 @@ struct tx_burst {
 	struct tx_group groups[PORT_BURST_MAX];
 	struct port_pkt frames[PORT_BURST_MAX];
 	uint32_t n_items, n_groups, n_frames, used_frames;
-	uint32_t at[SHM_APP_CHANNELS], taken[SHM_APP_CHANNELS];
+	/* [SHM_APP_CHANNELS] is the worker's TUN queue (tun_io.h), read like one more channel */
+	uint32_t at[SHM_APP_CHANNELS + 1], taken[SHM_APP_CHANNELS + 1];
 };
 
 /* Stage 1: peek up to one burst of messages, channel by channel. */
@@ -68,6 +70,18 @@ static void gather(struct worker *w, struct tx_burst *b)
 
 			it->m = shm_app_msg_at(r, b->at[k] + i);
 			it->channel = (uint8_t)k;
+			it->group = 0;
+		}
+	}
+	if (w->tun && b->n_items < PORT_BURST_MAX) {
+		struct shm_app_msg *ms[PORT_BURST_MAX];
+		uint32_t n = tun_tx_peek(w->tun, PORT_BURST_MAX - b->n_items, ms);
+
+		for (uint32_t i = 0; i < n; i++) {
+			struct tx_item *it = &b->items[b->n_items++];
+
+			it->m = ms[i];
+			it->channel = SHM_APP_CHANNELS;
 			it->group = 0;
 		}
 	}
@@ -310,6 +324,8 @@ static void flush(struct worker *w, struct tx_burst *b)
 		if (b->taken[k])
 			spsc_ring_release(shm_app_tx_ring(w->channels[k].hdr, w->index),
 					  b->taken[k]);
+	if (b->taken[SHM_APP_CHANNELS])
+		tun_tx_release(w->tun, b->taken[SHM_APP_CHANNELS]);
 }
 
 uint32_t tx_process_burst(struct worker *w)

@@ -20,6 +20,7 @@
 #include "dataplane/worker.h"
 
 #include "dataplane/rx.h"
+#include "dataplane/tun_io.h"
 #include "dataplane/tx.h"
 
 #include <errno.h>
@@ -45,6 +46,7 @@ enum {
 	UD_STOP = 2,
 	UD_PROBE = 3,
 	UD_HANDOFF = 4,
+	UD_TUN = 5,
 	UD_FUTEX = 16, /* + channel k */
 	FALLBACK_SLEEP_MS = 1,
 };
@@ -142,6 +144,8 @@ uint32_t worker_poll(struct worker *w)
 
 	if (cid_index_is_stale(&w->cids, w->hdr))
 		cid_index_rebuild(&w->cids, w->hdr);
+	if (w->tun)
+		tun_map_refresh(w);
 	/* Held packets first; new ones only once they are gone, to keep each session's order. */
 	if (w->held_n)
 		done += rx_retry_held(w);
@@ -155,6 +159,8 @@ uint32_t worker_poll(struct worker *w)
 		done += rx_drain_reinject(w);
 	if (!w->held_n)
 		done += rx_drain_handoff(w);
+	if (w->tun)
+		done += tun_tx_fill(w);
 	done += tx_process_burst(w);
 	if (w->port->ops->tx_flush && w->port->ops->tx_flush(w->port))
 		w->is_tx_starved = true;
@@ -248,6 +254,8 @@ static void reap(struct worker *w)
 			w->stop_armed = false;
 		else if (ud == UD_HANDOFF)
 			w->handoff_armed = false;
+		else if (ud == UD_TUN)
+			w->tun_armed = false;
 		else if (ud >= UD_FUTEX && ud < UD_FUTEX + SHM_APP_CHANNELS)
 			w->futex_armed[ud - UD_FUTEX] = false;
 		n++;
@@ -265,6 +273,8 @@ static void sleep_once(struct worker *w, const uint32_t expect[SHM_APP_CHANNELS]
 
 	arm_poll(w, w->port->ops->wait_fd(w->port), &w->poll_armed, UD_PORT);
 	arm_poll(w, w->stop_fd, &w->stop_armed, UD_STOP);
+	if (w->tun)
+		arm_poll(w, w->tun->fd, &w->tun_armed, UD_TUN);
 	if (w->handoff && w->has_futex_wait && !w->handoff_armed) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&w->sleeper);
 
@@ -347,6 +357,7 @@ int worker_init(struct worker *w, const struct worker_config *cfg)
 	w->hdr = h;
 	w->channels = cfg->channels;
 	w->handoff = cfg->handoff && cfg->handoff->workers > 1 ? cfg->handoff : NULL;
+	w->tun = cfg->tun;
 	w->stats = shm_worker_stats_at(h, cfg->index);
 	w->events = shm_event_ring_at(h, cfg->index);
 	w->reinject = shm_reinject_ring_at(h, cfg->index);

@@ -22,6 +22,7 @@
 #include "dataplane/cid_index.h"
 #include "dataplane/handoff.h"
 #include "dataplane/port.h"
+#include "dataplane/tun_io.h"
 #include "internal/shm_layout.h"
 
 #include <liburing.h>
@@ -77,6 +78,7 @@ struct worker_config {
 	struct shm_table_header *table;
 	struct app_channel *channels; /* [SHM_APP_CHANNELS]; hdr NULL = not mapped; may be NULL */
 	struct handoff *handoff;      /* shared by all workers of a multi-queue port; may be NULL */
+	struct tun_worker *tun;	      /* drift-vpn: this worker's TUN queue; NULL = none */
 };
 
 struct worker {
@@ -88,6 +90,8 @@ struct worker {
 	struct handoff *handoff; /* NULL: the port steers every CID to its owner */
 	uint32_t handoff_expect;
 	bool handoff_armed;
+	struct tun_worker *tun; /* NULL: no TUN device */
+	bool tun_armed;
 	struct shm_worker_stats *stats;
 	struct spsc_ring *events, *reinject;
 	struct cid_index cids;

@@ -49,7 +49,7 @@
 enum shm_layout_const {
 	SHM_TABLE_MAGIC = 0x44524654, /* "DRFT" */
 	SHM_APP_MAGIC = 0x44524150,   /* "DRAP" */
-	SHM_LAYOUT_VERSION = 3,
+	SHM_LAYOUT_VERSION = 4,
 	SHM_MAX_WORKERS = 16,
 	SHM_DEFAULT_SLOTS = 16384,
 	SHM_EVENT_RING_ENTRIES = 1024, /* per worker, power of two */
@@ -57,6 +57,11 @@ enum shm_layout_const {
 	SHM_APP_CHANNELS = 4,	       /* app<k> files, k = 0..3 */
 	SHM_CACHE_LINE = 64,
 	SHM_TEXT_BYTES = 64,
+	/*
+	 * slot.app_channel value of a session whose DATA goes to and comes from
+	 * drift-dp's TUN device (drift-vpn) instead of an application channel.
+	 */
+	SHM_CHANNEL_TUN = 16,
 };
 
 /* ---- the table region ---------------------------------------------------- */
@@ -158,6 +163,11 @@ enum shm_drop {
 	SHM_DROP_TX_NO_ROUTE,	   /* xsk port: driftd has not resolved the next hop yet */
 	SHM_DROP_FWD_NO_SESSION,   /* forwarding target gone, keyless or mid-write */
 	SHM_DROP_HANDOFF_FULL,	   /* the CID's owner worker did not keep up with hand-offs */
+	SHM_DROP_TUN_NO_PEER,	   /* TUN packet whose destination no peer's AllowedIPs holds */
+	SHM_DROP_TUN_PEER_DOWN,	   /* TUN packet for a peer with no session (yet) */
+	SHM_DROP_TUN_SPOOF,	   /* inner source outside the sending peer's AllowedIPs */
+	SHM_DROP_TUN_BAD_PACKET,   /* TUN read not splittable (vnet header, length, family) */
+	SHM_DROP_TUN_WRITE,	   /* the TUN refused a write */
 	SHM_DROP_COUNT,
 };
 
@@ -174,7 +184,8 @@ struct shm_worker_stats {
 	uint64_t handed_off; /* received here, sent to the CID's owner worker */
 	uint64_t handed_in;  /* received from another worker's hand-off ring */
 	uint64_t forwarded;  /* bridge forwarding: opened, re-sealed and sent on another session */
-	uint64_t pad[4];
+	/* TUN (drift-vpn): reads (super-packets), segments sent, writes, packets merged into them */
+	uint64_t tun_reads, tun_segments, tun_writes, tun_coalesced;
 } cache_aligned;
 
 enum shm_event_type {
@@ -232,6 +243,7 @@ struct shm_table_header {
 	uint64_t xdp_verdicts[8] cache_aligned;
 	uint32_t ifindex;     /* xsk port: the interface drift-dp serves, 0 for udp */
 	uint32_t queue_count; /* xsk port: RX queues served (= workers) */
+	char tun_name[16];    /* drift-vpn: the TUN device drift-dp serves, "" = none */
 } cache_aligned;
 
 /* Offsets of a table with `slots` slots and `workers` workers. */

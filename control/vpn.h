@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * driftd's drift-vpn mode (`driftd --tun`): the configured peers and what
+ * WireGuard users expect of them. Every session goes to the TUN device
+ * drift-dp serves (slot app_channel SHM_CHANNEL_TUN); a peer with an
+ * endpoint is (re)connected until its session is up, and kept up across
+ * idle periods and NATs by a ping every PersistentKeepalive seconds.
+ * Also the two observability outputs: a Prometheus text endpoint on
+ * 127.0.0.1 and a qlog-style NDJSON event file.
+ */
+#ifndef DRIFT_CONTROL_VPN_H
+#define DRIFT_CONTROL_VPN_H
+
+#include "proto/engine.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct driftd;
+
+enum {
+	VPN_RECONNECT_MS = 5000, /* between handshake attempts to a peer that is down */
+	VPN_MAX_PEERS = 4096,
+};
+
+struct driftd_vpn_peer {
+	uint8_t pub[WIRE_KEY_BYTES];
+	uint8_t id[WIRE_PEER_ID_BYTES];
+	bool has_endpoint;
+	uint16_t keepalive_s;
+	uint64_t next_connect_ms, next_keepalive_ms;
+	uint64_t handshakes, connects, keepalives;
+	/*
+	 * A session we initiated is up: send one empty DATA (next tick), as
+	 * WireGuard's initiator does, so the responder confirms its keys and
+	 * installs the session before either side has traffic to send.
+	 */
+	bool needs_confirm;
+};
+
+struct driftd_vpn {
+	bool is_on;
+	struct driftd_vpn_peer *peers;
+	uint32_t n;
+	int metrics_fd; /* listening TCP socket on 127.0.0.1, -1 off */
+	uint16_t metrics_port;
+	FILE *qlog; /* NULL off */
+};
+
+/* Turns the mode on; metrics_port 0 and qlog_path NULL mean off. Returns 0 or -errno. */
+int vpn_init(struct driftd *d, uint16_t metrics_port, const char *qlog_path);
+void vpn_fini(struct driftd *d);
+
+/* ctl `vpn-peer`: adds (or updates) a configured peer. addr NULL: no endpoint. */
+int vpn_add_peer(struct driftd *d, const uint8_t pub[WIRE_KEY_BYTES], const struct net_addr *addr,
+		 uint16_t keepalive_s);
+
+/* Every tick: reconnects, keepalives, metrics requests. */
+void vpn_tick(struct driftd *d, uint64_t now_ms);
+
+/* Every engine event, before driftd acts on it: counters and the qlog line. */
+void vpn_on_event(struct driftd *d, const struct engine_event *ev);
+
+/* The Prometheus text exposition of everything drift-vpn counts (also used by tests). */
+size_t vpn_metrics_render(struct driftd *d, char *buf, size_t cap);
+
+#endif
