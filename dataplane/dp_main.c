@@ -438,6 +438,8 @@ static int open_tun(struct dp *d)
 			fprintf(stderr, "drift-dp: out of memory for the TUN queues\n");
 			return rc;
 		}
+	snprintf(d->tun.why + strlen(d->tun.why), sizeof(d->tun.why) - strlen(d->tun.why), ", %s",
+		 d->tun_workers[0].has_uring ? "io_uring batches" : "read/writev per packet");
 	return 0;
 }
 

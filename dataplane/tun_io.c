@@ -8,6 +8,7 @@
 #include "dataplane/session_table.h"
 #include "dataplane/worker.h"
 #include "internal/atomics.h"
+#include "internal/compiler.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -111,11 +112,19 @@ int tun_worker_init(struct tun_worker *t, int fd, const struct tun_shared *s, ui
 		t->peer_slot[p] = TUN_NO_PEER;
 	for (uint32_t i = 0; i < slot_count; i++)
 		t->slot_peer[i] = TUN_NO_PEER;
+	t->has_uring = tun_uring_init(&t->ur, fd) == 0;
 	return 0;
+}
+
+int tun_wait_fd(const struct tun_worker *t)
+{
+	return t->has_uring ? tun_uring_wait_fd(&t->ur) : t->fd;
 }
 
 void tun_worker_fini(struct tun_worker *t)
 {
+	if (t->has_uring)
+		tun_uring_fini(&t->ur);
 	free(t->q);
 	free(t->read_buf);
 	free(t->peer_slot);
@@ -237,13 +246,35 @@ uint32_t tun_tx_fill(struct worker *w)
 		return 0;
 	if (!t->q_n)
 		t->q_head = 0;
+	if (t->has_uring) {
+		const uint8_t *data;
+		uint32_t len;
+		uint16_t id;
+
+		while (reads < TUN_READS_MAX && t->q_head + t->q_n + TUN_SEGS_MAX <= TUN_TXQ &&
+		       tun_uring_read_next(&t->ur, &data, &len, &id)) {
+			reads++;
+			w->stats->tun_reads++;
+			route_read(w, data, len);
+			tun_uring_read_done(&t->ur, id);
+		}
+		tun_uring_read_flush(&t->ur);
+		return reads;
+	}
+	if (t->skip_polls) {
+		t->skip_polls--;
+		return 0;
+	}
 	while (reads < TUN_READS_MAX && t->q_head + t->q_n + TUN_SEGS_MAX <= TUN_TXQ) {
 		ssize_t n = read(t->fd, t->read_buf, TUN_READ_BYTES);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			if (!reads)
+				t->skip_polls = TUN_EMPTY_SKIP;
 			break;
+		}
 		reads++;
 		w->stats->tun_reads++;
 		route_read(w, t->read_buf, (size_t)n);
@@ -318,6 +349,28 @@ void tun_rx_flush(struct worker *w)
 	if (!t || !t->rx_n)
 		return;
 	writes = tun_gro_plan(t->rx_pkts, t->rx_n, t->writes);
+	if (t->has_uring) {
+		uint32_t used = 0, failed;
+
+		for (uint32_t i = 0; i < writes; i++) {
+			const struct tun_write *wr = &t->writes[i];
+			uint32_t cnt = tun_gro_iov(wr, t->rx_pkts, t->iov_pool + used,
+						   ARRAY_SIZE(t->iov_pool) - used);
+
+			if (!cnt || !tun_uring_write(&t->ur, t->iov_pool + used, cnt)) {
+				w->stats->drops[SHM_DROP_TUN_WRITE] += wr->count;
+				continue;
+			}
+			used += cnt;
+			w->stats->tun_writes++;
+			w->stats->tun_coalesced += wr->count - 1u;
+		}
+		failed = tun_uring_write_flush(&t->ur);
+		w->stats->drops[SHM_DROP_TUN_WRITE] += failed;
+		w->stats->tun_writes -= failed;
+		t->rx_n = 0;
+		return;
+	}
 	for (uint32_t i = 0; i < writes; i++) {
 		const struct tun_write *wr = &t->writes[i];
 		uint32_t cnt = tun_gro_iov(wr, t->rx_pkts, iov, TUN_GRO_MAX_PKTS + 2);

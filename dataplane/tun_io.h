@@ -19,6 +19,7 @@
 
 #include "dataplane/allowed_ips.h"
 #include "dataplane/tun_offload.h"
+#include "dataplane/tun_uring.h"
 #include "internal/shm_layout.h"
 
 #include <stdbool.h>
@@ -32,6 +33,13 @@ enum tun_io_const {
 	TUN_READS_MAX = 64, /* reads per poll (small packets arrive one per read) */
 	TUN_READ_BYTES = 65536 + 64,
 	TUN_NO_PEER = UINT32_MAX,
+	/*
+	 * Polls to skip after a read found the TUN empty: an empty read is a
+	 * syscall, and a spinning worker would otherwise spend most of its
+	 * idle polls (and a shared core) on them. A sleeping worker is woken
+	 * by the TUN's poll, so this delays nothing after a sleep.
+	 */
+	TUN_EMPTY_SKIP = 8,
 };
 
 /* Built once by drift-dp, read by every worker. */
@@ -52,6 +60,11 @@ struct tun_worker {
 	struct shm_app_msg *q;
 	uint32_t q_head, q_n;
 	uint8_t *read_buf;
+	uint32_t skip_polls; /* left to skip after an empty read */
+	/* Batched reads and writes (tun_uring.h); plain read()/writev() without it. */
+	struct tun_uring ur;
+	bool has_uring;
+	struct iovec iov_pool[3 * TUN_GRO_MAX_PKTS];
 	/* peer <-> slot, rebuilt when install_seq moves */
 	uint64_t map_seq;
 	bool has_map;
@@ -74,6 +87,9 @@ uint32_t tun_shared_peer_of(const struct tun_shared *s, const uint8_t pub[WIRE_K
 
 int tun_worker_init(struct tun_worker *t, int fd, const struct tun_shared *s, uint32_t slot_count);
 void tun_worker_fini(struct tun_worker *t);
+
+/* What the worker's sleep polls for TUN input. */
+int tun_wait_fd(const struct tun_worker *t);
 
 /* Rebuilds the peer <-> slot maps when driftd has installed something since the last look. */
 void tun_map_refresh(struct worker *w);

@@ -274,7 +274,7 @@ static void sleep_once(struct worker *w, const uint32_t expect[SHM_APP_CHANNELS]
 	arm_poll(w, w->port->ops->wait_fd(w->port), &w->poll_armed, UD_PORT);
 	arm_poll(w, w->stop_fd, &w->stop_armed, UD_STOP);
 	if (w->tun)
-		arm_poll(w, w->tun->fd, &w->tun_armed, UD_TUN);
+		arm_poll(w, tun_wait_fd(w->tun), &w->tun_armed, UD_TUN);
 	if (w->handoff && w->has_futex_wait && !w->handoff_armed) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&w->sleeper);
 
@@ -333,6 +333,8 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		sleep_once(w, expect);
+		if (w->tun)
+			w->tun->skip_polls = 0; /* woken, maybe by the TUN: read it now */
 		disarm_sources(w);
 		is_armed = false;
 		idle = 0;

@@ -76,8 +76,9 @@ with open(os.path.join(args.dir, "summary.tsv"), "w") as f:
 
 DP = "drift-c dataplane (udp port)"
 DPX = "drift-c dataplane (xsk)"
-systems = ["raw UDP", "raw TCP", "wireguard-go udp", "wireguard-go tcp", "drift-c",
-           "drift-c batch API (32)", DP, DPX]
+VPN = ["drift-vpn udp", "drift-vpn tcp", "drift-vpn xsk udp", "drift-vpn xsk tcp"]
+systems = ["raw UDP", "raw TCP", "wireguard-go udp", "wireguard-go tcp"] + VPN + [
+    "drift-c", "drift-c batch API (32)", DP, DPX]
 payloads = []
 for (case, _, payload, _) in vals:
     if case == "goodput" and payload not in payloads:
@@ -164,6 +165,22 @@ for p in payloads:
         r2 = "%.2f" % (d / w) if d and w else "n/a"
         out("- %s B: %s / raw UDP = **%s**; %s / wireguard-go (UDP inside) = **%s**\n" % (
             p, s, r1, s, r2))
+
+out("\ndrift-vpn / wireguard-go (iperf3 through each tunnel, medians; CPU s/GB of the "
+    "tunnel daemons plus iperf3, sender / receiver):\n\n")
+for p in payloads:
+    for proto in ("udp", "tcp"):
+        w = med("goodput", "wireguard-go " + proto, p, "goodput")
+        for s in ("drift-vpn " + proto, "drift-vpn xsk " + proto):
+            d = med("goodput", s, p, "goodput")
+            if not d or not w:
+                continue
+            out("- %s B %s: %s %.0f Mb/s vs wireguard-go %.0f Mb/s = **%.2fx**; CPU s/GB %s / %s "
+                "vs %s / %s\n" % (
+                    p, proto.upper(), s, d, w, d / w,
+                    cell("goodput", s, p, "cpu_tx", "{:.2f}"), cell("goodput", s, p, "cpu_rx", "{:.2f}"),
+                    cell("goodput", "wireguard-go " + proto, p, "cpu_tx", "{:.2f}"),
+                    cell("goodput", "wireguard-go " + proto, p, "cpu_rx", "{:.2f}")))
 
 for sys_ in (DP, DPX):
     out("\nRatios of medians (packets/s, %s / raw UDP):\n\n" % sys_)
