@@ -75,7 +75,7 @@ int vpn_init(struct driftd *d, uint16_t metrics_port, const char *qlog_path)
 
 	d->vpn.is_on = true;
 	d->vpn.metrics_fd = -1;
-	d->vpn.peers = calloc(VPN_MAX_PEERS, sizeof(*d->vpn.peers));
+	d->vpn.peers = calloc(DRIFTD_VPN_MAX_PEERS, sizeof(*d->vpn.peers));
 	if (!d->vpn.peers)
 		return -ENOMEM;
 	if (metrics_port && (rc = open_metrics(d, metrics_port)) != 0)
@@ -195,7 +195,7 @@ int vpn_add_peer(struct driftd *d, const uint8_t pub[WIRE_KEY_BYTES], const stru
 		installer_mark_dirty(d, id);
 	v = find_by_id(d, id);
 	if (!v) {
-		if (d->vpn.n == VPN_MAX_PEERS)
+		if (d->vpn.n == DRIFTD_VPN_MAX_PEERS)
 			return -ENOSPC;
 		v = &d->vpn.peers[d->vpn.n++];
 		memcpy(v->pub, pub, WIRE_KEY_BYTES);

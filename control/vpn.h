@@ -21,7 +21,7 @@ struct driftd;
 
 enum {
 	VPN_RECONNECT_MS = 5000, /* between handshake attempts to a peer that is down */
-	VPN_MAX_PEERS = 4096,
+	DRIFTD_VPN_MAX_PEERS = 4096,
 };
 
 struct driftd_vpn_peer {

@@ -84,80 +84,75 @@ bool vpn_resolve_arg(const char *arg, char *path, size_t path_cap, char name[16]
 int vpn_state_write(const char *name, const struct vpn_state *s)
 {
 	char path[VPN_PATH_BYTES], tmp[VPN_PATH_BYTES + 8];
-	FILE *f;
-	int fd;
+	size_t cap = 4096 + (size_t)s->n_peers * 160, len;
+	char *text = malloc(cap);
+	int fd, rc = 0;
 
+	if (!text)
+		return -ENOMEM;
+	len = vpn_state_format(s, text, cap);
 	vpn_path(path, sizeof(path), name, "vpn.state");
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
-	char self[2 * WIRE_KEY_BYTES + 1];
-
-	fprintf(f, "config %s\ndp_pid %d\ndriftd_pid %d\nlisten_port %u\npublic_key %s\n",
-		s->config_path, (int)s->dp_pid, (int)s->driftd_pid, s->listen_port,
-		hex_encode(self, s->self_pub, WIRE_KEY_BYTES));
-	for (uint32_t i = 0; i < s->n_peers; i++) {
-		char hex[2 * WIRE_KEY_BYTES + 1];
-
-		fprintf(f, "peer %s %s %u\n", hex_encode(hex, s->peers[i].pub, WIRE_KEY_BYTES),
-			s->peers[i].endpoint, s->peers[i].keepalive_s);
-	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		int e = errno;
-
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) != 0)
+		rc = -errno;
+	if (fd >= 0 && close(fd) != 0 && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc)
 		unlink(tmp);
-		return -e;
-	}
-	return 0;
+	free(text);
+	return rc;
 }
 
 int vpn_state_read(const char *name, struct vpn_state *s)
 {
-	char path[VPN_PATH_BYTES], line[VPN_PATH_BYTES + 64];
-	FILE *f;
-	int rc = 0;
+	enum { STATE_MAX_BYTES = 1 << 20 };
+	char path[VPN_PATH_BYTES];
+	char *text = malloc(STATE_MAX_BYTES);
+	size_t len = 0;
+	ssize_t n;
+	int fd, rc;
 
 	memset(s, 0, sizeof(*s));
+	if (!text)
+		return -ENOMEM;
 	vpn_path(path, sizeof(path), name, "vpn.state");
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? -ENOENT : -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char hex[80], ep[64];
-		unsigned ka, port;
-		int pid;
-
-		line[strcspn(line, "\n")] = 0;
-		if (strncmp(line, "config ", 7) == 0)
-			snprintf(s->config_path, sizeof(s->config_path), "%.*s",
-				 (int)sizeof(s->config_path) - 1, line + 7);
-		else if (sscanf(line, "dp_pid %d", &pid) == 1)
-			s->dp_pid = pid;
-		else if (sscanf(line, "driftd_pid %d", &pid) == 1)
-			s->driftd_pid = pid;
-		else if (sscanf(line, "listen_port %u", &port) == 1)
-			s->listen_port = (uint16_t)port;
-		else if (sscanf(line, "public_key %79s", hex) == 1 &&
-			 hex_decode(s->self_pub, WIRE_KEY_BYTES, hex, strlen(hex), NULL) == HEX_OK)
-			continue;
-		else if (sscanf(line, "peer %79s %63s %u", hex, ep, &ka) == 3 &&
-			 s->n_peers < VPN_MAX_PEERS &&
-			 hex_decode(s->peers[s->n_peers].pub, WIRE_KEY_BYTES, hex, strlen(hex),
-				    NULL) == HEX_OK) {
-			snprintf(s->peers[s->n_peers].endpoint, sizeof(s->peers[0].endpoint), "%s",
-				 ep);
-			s->peers[s->n_peers].keepalive_s = (uint16_t)ka;
-			s->n_peers++;
-		} else {
-			rc = -EINVAL;
-		}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = errno == ENOENT ? -ENOENT : -errno;
+		free(text);
+		return rc;
 	}
-	fclose(f);
+	while (len < STATE_MAX_BYTES && (n = read(fd, text + len, STATE_MAX_BYTES - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	rc = len == STATE_MAX_BYTES ? -EINVAL : vpn_state_parse(s, text, len);
+	free(text);
 	return rc;
+}
+
+/* Only a process that is one of our daemons: a damaged state file must never aim a kill elsewhere. */
+bool vpn_pid_is(pid_t pid, const char *comm)
+{
+	char path[64], buf[32] = "";
+	ssize_t n;
+	int fd;
+
+	if (pid <= 1)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return strcmp(buf, comm) == 0;
 }
 
 bool vpn_pid_alive(pid_t pid)

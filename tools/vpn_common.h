@@ -16,6 +16,7 @@
 #define DRIFT_TOOLS_VPN_COMMON_H
 
 #include "tools/vpn_config.h"
+#include "tools/vpn_state.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,19 +26,6 @@
 enum { VPN_PATH_BYTES = 1024 };
 
 #define VPN_CONFIG_DIR "/etc/drift"
-
-struct vpn_state {
-	char config_path[VPN_PATH_BYTES];
-	pid_t dp_pid, driftd_pid;
-	uint16_t listen_port;
-	uint8_t self_pub[WIRE_KEY_BYTES];
-	uint32_t n_peers;
-	struct {
-		uint8_t pub[WIRE_KEY_BYTES];
-		char endpoint[64]; /* "-" for none */
-		uint16_t keepalive_s;
-	} peers[VPN_MAX_PEERS];
-};
 
 /* RUN dir ($DRIFT_RUN_DIR or /run/drift). */
 const char *vpn_run_dir(void);
@@ -58,6 +46,8 @@ int vpn_state_write(const char *name, const struct vpn_state *s);
 int vpn_state_read(const char *name, struct vpn_state *s);
 
 bool vpn_pid_alive(pid_t pid);
+/* Whether pid runs the program named comm ("drift-dp", "driftd"): checked before any kill. */
+bool vpn_pid_is(pid_t pid, const char *comm);
 
 /* The path of drift-dp or driftd: $DRIFT_DP / $DRIFTD, next to this program, the build
  * tree's sibling folders, then PATH. */

@@ -135,13 +135,14 @@ static int show_one(const char *name, bool is_dump)
 	hex_encode(self, st->self_pub, WIRE_KEY_BYTES);
 	if (is_dump)
 		printf("%s\t%s\t%u\t%s\t%s\n", name, self, st->listen_port, h->port_type,
-		       vpn_pid_alive(st->driftd_pid) ? "driftd-up" : "driftd-down");
+		       vpn_pid_is(st->driftd_pid, "driftd") ? "driftd-up" : "driftd-down");
 	else
 		printf("interface: %s\n  public key: %s\n  listening port: %u\n  port type: %s "
 		       "(%s)\n  daemons: drift-dp %d%s, driftd %d%s\n",
 		       name, self, st->listen_port, h->port_type, h->port_why, (int)st->dp_pid,
-		       vpn_pid_alive(st->dp_pid) ? "" : " (not running!)", (int)st->driftd_pid,
-		       vpn_pid_alive(st->driftd_pid) ? "" : " (not running!)");
+		       vpn_pid_is(st->dp_pid, "drift-dp") ? "" : " (not running!)",
+		       (int)st->driftd_pid,
+		       vpn_pid_is(st->driftd_pid, "driftd") ? "" : " (not running!)");
 	for (uint32_t i = 0; i < st->n_peers; i++) {
 		char hex[2 * WIRE_KEY_BYTES + 1], allowed[4096], ep[64], rx[32], tx[32];
 		struct peer_view v;

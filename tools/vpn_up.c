@@ -89,9 +89,11 @@ static bool reap_if_dead(pid_t pid)
 	return waitpid(pid, &status, WNOHANG) == pid;
 }
 
-static void stop_pid(pid_t pid)
+static void stop_pid(pid_t pid, const char *comm)
 {
-	if (!vpn_pid_alive(pid))
+	/* reaped children of this process (a failed `up`) read as not ours: fine, they are gone */
+	waitpid(pid, NULL, WNOHANG);
+	if (!vpn_pid_is(pid, comm))
 		return;
 	kill(pid, SIGTERM);
 	for (unsigned ms = 0; ms < WAIT_STOP_MS; ms += 20) {
@@ -411,8 +413,8 @@ static void teardown(const char *name, const struct vpn_state *st)
 {
 	char dp[VPN_PATH_BYTES];
 
-	stop_pid(st->driftd_pid);
-	stop_pid(st->dp_pid);
+	stop_pid(st->driftd_pid, "driftd");
+	stop_pid(st->dp_pid, "drift-dp");
 	if (vpn_find_program("drift-dp", dp, sizeof(dp))) {
 		const char *argv[] = {dp,	   "--cleanup",	  "--name", name,
 				      "--run-dir", vpn_run_dir(), NULL};
@@ -444,7 +446,7 @@ int vpn_cmd_up(const char *arg)
 	for (uint32_t i = 0; i < cfg->n_warnings; i++)
 		fprintf(stderr, "drift-vpn: warning: %s\n", cfg->warnings[i]);
 	if (vpn_state_read(name, st) == 0 &&
-	    (vpn_pid_alive(st->dp_pid) || vpn_pid_alive(st->driftd_pid))) {
+	    (vpn_pid_is(st->dp_pid, "drift-dp") || vpn_pid_is(st->driftd_pid, "driftd"))) {
 		fprintf(stderr, "drift-vpn: %s is already up: `drift-vpn down %s` first\n", name,
 			name);
 		goto out;
@@ -514,8 +516,8 @@ int vpn_cmd_down(const char *arg)
 		goto out;
 	}
 	teardown(name, st);
-	if (vpn_link_exists(name) || access(dir, F_OK) == 0 || vpn_pid_alive(st->dp_pid) ||
-	    vpn_pid_alive(st->driftd_pid)) {
+	if (vpn_link_exists(name) || access(dir, F_OK) == 0 || vpn_pid_is(st->dp_pid, "drift-dp") ||
+	    vpn_pid_is(st->driftd_pid, "driftd")) {
 		fprintf(stderr,
 			"drift-vpn: %s could not be removed completely (interface, %s or a "
 			"daemon is left): are you root?\n",
