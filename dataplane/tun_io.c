@@ -8,6 +8,7 @@
 #include "dataplane/session_table.h"
 #include "dataplane/worker.h"
 #include "internal/atomics.h"
+#include "internal/bytes.h"
 #include "internal/compiler.h"
 
 #include <errno.h>
@@ -98,13 +99,14 @@ int tun_worker_init(struct tun_worker *t, int fd, const struct tun_shared *s, ui
 	t->slot_count = slot_count;
 	t->q = calloc(TUN_TXQ, sizeof(*t->q));
 	t->read_buf = malloc(TUN_READ_BYTES);
+	t->tails = malloc(TUN_READS_MAX * sizeof(*t->tails));
 	t->peer_slot = malloc(peers * sizeof(*t->peer_slot));
 	t->peer_gen = calloc(peers, sizeof(*t->peer_gen));
 	t->slot_peer = malloc(slot_count * sizeof(*t->slot_peer));
 	t->rx_buf = malloc(TUN_GRO_MAX_PKTS * sizeof(*t->rx_buf));
 	t->writes = malloc(TUN_GRO_MAX_PKTS * sizeof(*t->writes));
-	if (!t->q || !t->read_buf || !t->peer_slot || !t->peer_gen || !t->slot_peer || !t->rx_buf ||
-	    !t->writes) {
+	if (!t->q || !t->read_buf || !t->tails || !t->peer_slot || !t->peer_gen || !t->slot_peer ||
+	    !t->rx_buf || !t->writes) {
 		tun_worker_fini(t);
 		return -ENOMEM;
 	}
@@ -127,6 +129,7 @@ void tun_worker_fini(struct tun_worker *t)
 		tun_uring_fini(&t->ur);
 	free(t->q);
 	free(t->read_buf);
+	free(t->tails);
 	free(t->peer_slot);
 	free(t->peer_gen);
 	free(t->slot_peer);
@@ -237,15 +240,63 @@ static void route_read(struct worker *w, const uint8_t *buf, size_t n)
 	t->q_n += segs;
 }
 
+/* The last fragment of a fragmented IPv4 datagram (offset > 0, no more fragments). */
+static bool is_fragment_tail(const struct shm_app_msg *m)
+{
+	uint16_t frag;
+
+	if (m->len < 20 || m->data[0] >> 4 != 4)
+		return false;
+	frag = load_be16(m->data + 6);
+	return (frag & 0x1fff) && !(frag & 0x2000);
+}
+
+static void copy_msg(struct shm_app_msg *dst, const struct shm_app_msg *src)
+{
+	dst->slot = src->slot;
+	dst->generation = src->generation;
+	dst->len = src->len;
+	dst->kind = src->kind;
+	memcpy(dst->data, src->data, src->len);
+}
+
+/*
+ * Large UDP datagrams cross a 1348-byte TUN as a full-size fragment and a
+ * short tail. Sent in that order, no two neighbours have the same size and
+ * the udp port's GSO (one send per run of equal-size packets to one
+ * address) sends them one by one. Moving this batch's tails behind the
+ * other packets makes the full-size ones one run. Order within each group
+ * is kept, so every datagram still completes (its tail arrives) in its
+ * original order; only packets of different datagrams swap.
+ */
+static void group_fragment_tails(struct tun_worker *t, uint32_t from)
+{
+	uint32_t end = t->q_head + t->q_n, j = from, k = 0, tails = 0;
+
+	for (uint32_t i = from; i < end; i++)
+		tails += is_fragment_tail(&t->q[i]);
+	if (!tails || tails == end - from || tails > TUN_READS_MAX)
+		return;
+	for (uint32_t i = from; i < end; i++) {
+		if (is_fragment_tail(&t->q[i]))
+			copy_msg(&t->tails[k++], &t->q[i]);
+		else if (j++ != i)
+			copy_msg(&t->q[j - 1], &t->q[i]);
+	}
+	for (uint32_t i = 0; i < k; i++)
+		copy_msg(&t->q[j + i], &t->tails[i]);
+}
+
 uint32_t tun_tx_fill(struct worker *w)
 {
 	struct tun_worker *t = w->tun;
-	uint32_t reads = 0;
+	uint32_t reads = 0, from;
 
 	if (!t)
 		return 0;
 	if (!t->q_n)
 		t->q_head = 0;
+	from = t->q_head + t->q_n;
 	if (t->has_uring) {
 		const uint8_t *data;
 		uint32_t len;
@@ -259,6 +310,7 @@ uint32_t tun_tx_fill(struct worker *w)
 			tun_uring_read_done(&t->ur, id);
 		}
 		tun_uring_read_flush(&t->ur);
+		group_fragment_tails(t, from);
 		return reads;
 	}
 	if (t->skip_polls) {
@@ -279,6 +331,7 @@ uint32_t tun_tx_fill(struct worker *w)
 		w->stats->tun_reads++;
 		route_read(w, t->read_buf, (size_t)n);
 	}
+	group_fragment_tails(t, from);
 	return reads;
 }
 

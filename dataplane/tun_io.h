@@ -60,7 +60,8 @@ struct tun_worker {
 	struct shm_app_msg *q;
 	uint32_t q_head, q_n;
 	uint8_t *read_buf;
-	uint32_t skip_polls; /* left to skip after an empty read */
+	struct shm_app_msg *tails; /* [TUN_READS_MAX] scratch for group_fragment_tails() */
+	uint32_t skip_polls;	   /* left to skip after an empty read */
 	/* Batched reads and writes (tun_uring.h); plain read()/writev() without it. */
 	struct tun_uring ur;
 	bool has_uring;

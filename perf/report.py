@@ -140,6 +140,7 @@ out("- Topology: two network namespaces joined by one veth pair (perf/topo.sh); 
 out("- Cells: median (min–max) over the rounds; systems alternate within each round.\n\n")
 
 out("### Goodput, one flow, receiver side\n\n")
+out("Payload \"bulk\": iperf3's default 128 KiB writes (TCP systems only).\n\n")
 out("| payload B | system | goodput Mb/s | kpps | loss % | CPU s/GB sender | CPU s/GB receiver |\n")
 out("|---:|---|---:|---:|---:|---:|---:|\n")
 for p in payloads:
@@ -157,6 +158,8 @@ for p in payloads:
             cell("goodput", s, p, "cpu_tx", "{:.2f}"), cell("goodput", s, p, "cpu_rx", "{:.2f}")))
 out("\nRatios of medians (goodput):\n\n")
 for p in payloads:
+    if p == "bulk":  # TCP systems only: no UDP or drift-c row to compare with
+        continue
     u = med("goodput", "raw UDP", p, "goodput")
     w = med("goodput", "wireguard-go udp", p, "goodput")
     for s in ("drift-c", "drift-c batch API (32)", DP, DPX):
@@ -185,6 +188,8 @@ for p in payloads:
 for sys_ in (DP, DPX):
     out("\nRatios of medians (packets/s, %s / raw UDP):\n\n" % sys_)
     for p in payloads:
+        if p == "bulk":
+            continue
         u = med("goodput", "raw UDP", p, "kpps")
         d = med("goodput", sys_, p, "kpps")
         if d and u:
