@@ -19,6 +19,7 @@
  * allocates in the parser and never logs; load and resolve are the only I/O.
  */
 #include "tools/vpn_config.h"
+#include "tools/vpn_values.h"
 
 #include "crypto/secret.h"
 #include "crypto/x25519.h"
@@ -199,149 +200,6 @@ __attribute__((format(printf, 4, 5))) static bool fail_kv(struct parse_ctx *ctx,
 	return false;
 }
 
-/* Strict decimal: 1 to 10 digits, nothing else, no overflow. */
-static bool parse_u32(uint32_t *out, const char *text)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	for (i = 0; text[i]; i++) {
-		if (i == 10 || text[i] < '0' || text[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(text[i] - '0');
-	}
-	if (i == 0 || v > UINT32_MAX)
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
-
-/*
- * -1 (all bits) if lo <= c <= hi, else 0, without a branch: (lo - 1 - c) and
- * (c - hi - 1) are both negative exactly inside the range, and both lie in
- * (-512, 512), so the AND shifted right by 8 is -1 or 0 (gcc and clang shift
- * signed values arithmetically).
- */
-static int mask_in(int c, int lo, int hi)
-{
-	return ((lo - 1 - c) & (c - hi - 1)) >> 8;
-}
-
-/* The 6-bit value of a base64 character, or -1; no branch or table on the secret. */
-static int b64_value(unsigned char ch)
-{
-	int c = ch;
-
-	return -1 + (mask_in(c, 'A', 'Z') & (c - 'A' + 1)) +
-	       (mask_in(c, 'a', 'z') & (c - 'a' + 27)) + (mask_in(c, '0', '9') & (c - '0' + 53)) +
-	       (mask_in(c, '+', '+') & 63) + (mask_in(c, '/', '/') & 64);
-}
-
-/*
- * 44 characters: ten groups of four give 30 bytes, then three characters
- * (18 bits) give the last 2 bytes and 2 bits that must be zero, then '='.
- */
-static bool key_from_base64(uint8_t out[WIRE_KEY_BYTES], const char *t)
-{
-	int bad = 0, v[4];
-	uint32_t acc;
-
-	for (int g = 0; g < 11; g++) {
-		for (int i = 0; i < 4; i++) {
-			v[i] = g == 10 && i == 3 ? 0 : b64_value((unsigned char)t[4 * g + i]);
-			bad |= v[i];
-		}
-		acc = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
-		      (uint32_t)v[3];
-		out[3 * g] = (uint8_t)(acc >> 16);
-		out[3 * g + 1] = (uint8_t)(acc >> 8);
-		/* In the last group the 2 stray bits land above 0x3f, so bad shows them. */
-		if (g < 10)
-			out[3 * g + 2] = (uint8_t)acc;
-		else
-			bad |= (int)((acc >> 6) & 3) << 8;
-	}
-	if (bad != (bad & 0x3f) || t[43] != '=') {
-		secret_wipe(out, WIRE_KEY_BYTES);
-		return false;
-	}
-	return true;
-}
-
-bool vpn_key_parse(uint8_t out[WIRE_KEY_BYTES], const char *text)
-{
-	size_t len = strnlen(text, 65);
-
-	if (len == 44)
-		return key_from_base64(out, text);
-	if (len == 64)
-		return hex_decode(out, WIRE_KEY_BYTES, text, 64, NULL) == HEX_OK;
-	secret_wipe(out, WIRE_KEY_BYTES);
-	return false;
-}
-
-bool vpn_prefix_parse(struct vpn_prefix *p, const char *text)
-{
-	const char *slash = strchr(text, '/');
-	size_t addr_len = slash ? (size_t)(slash - text) : strlen(text);
-	struct vpn_prefix q = {0};
-	char addr[VPN_PREFIX_TEXT_BYTES];
-	uint32_t len, max;
-
-	if (addr_len == 0 || addr_len >= sizeof(addr))
-		return false;
-	memcpy(addr, text, addr_len);
-	addr[addr_len] = '\0';
-	if (inet_pton(AF_INET, addr, q.ip) == 1) {
-		q.family = ADDR_IPV4;
-		max = 32;
-	} else if (inet_pton(AF_INET6, addr, q.ip) == 1) {
-		q.family = ADDR_IPV6;
-		max = 128;
-	} else {
-		return false;
-	}
-	len = max;
-	if (slash && (strlen(slash + 1) > 3 || !parse_u32(&len, slash + 1) || len > max))
-		return false;
-	q.len = (uint8_t)len;
-	*p = q;
-	return true;
-}
-
-void vpn_prefix_format(char *buf, size_t cap, const struct vpn_prefix *p)
-{
-	char addr[VPN_PREFIX_TEXT_BYTES];
-	int af = p->family == ADDR_IPV4 ? AF_INET : AF_INET6;
-
-	if (!cap)
-		return;
-	if ((p->family != ADDR_IPV4 && p->family != ADDR_IPV6) ||
-	    !inet_ntop(af, p->ip, addr, sizeof(addr)))
-		snprintf(addr, sizeof(addr), "?");
-	snprintf(buf, cap, "%s/%u", addr, p->len);
-}
-
-/* Copies p with its host bits cleared into *net; true if there were none. */
-static bool prefix_network(struct vpn_prefix *net, const struct vpn_prefix *p)
-{
-	unsigned bytes = p->family == ADDR_IPV4 ? 4 : 16;
-
-	*net = *p;
-	for (unsigned i = 0; i < 16; i++) {
-		int bits = (int)p->len - 8 * (int)i;
-		uint8_t mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff00 >> bits);
-
-		net->ip[i] &= i < bytes ? mask : 0;
-	}
-	return memcmp(net->ip, p->ip, sizeof(p->ip)) == 0;
-}
-
-static bool same_prefix(const struct vpn_prefix *a, const struct vpn_prefix *b)
-{
-	return a->family == b->family && a->len == b->len && memcmp(a->ip, b->ip, 16) == 0;
-}
-
 static struct vpn_peer *cur_peer(struct parse_ctx *ctx)
 {
 	return &ctx->cfg->peers[ctx->cfg->n_peers - 1];
@@ -351,7 +209,7 @@ static struct vpn_peer *cur_peer(struct parse_ctx *ctx)
 static bool apply_number(struct parse_ctx *ctx, const char *key, const char *value, uint32_t lo,
 			 uint32_t hi, uint32_t example, uint32_t *out)
 {
-	if (!parse_u32(out, value) || *out < lo || *out > hi)
+	if (!vpn_parse_u32(out, value) || *out < lo || *out > hi)
 		return fail_kv(ctx, key, value, "not a number from %u to %u; write e.g. %s = %u",
 			       lo, hi, key, example);
 	return true;
@@ -421,7 +279,7 @@ static bool apply_address(struct parse_ctx *ctx, const char *key, const char *va
 
 static bool apply_mtu(struct parse_ctx *ctx, const char *key, const char *value)
 {
-	if (!parse_u32(&ctx->cfg->mtu, value) || ctx->cfg->mtu < VPN_MTU_MIN ||
+	if (!vpn_parse_u32(&ctx->cfg->mtu, value) || ctx->cfg->mtu < VPN_MTU_MIN ||
 	    ctx->cfg->mtu > VPN_MTU_MAX)
 		return fail_kv(ctx, key, value,
 			       "out of range %d-%d: DRIFT's largest payload is %d bytes and IPv6 "
@@ -495,78 +353,9 @@ static bool apply_public_key(struct parse_ctx *ctx, const char *key, const char 
 	return true;
 }
 
-/* Host characters: a name (letters, digits, '-', '.', '_') or, in brackets, IPv6. */
-static bool host_ok(const char *host, size_t len, bool bracketed)
-{
-	char buf[64];
-	uint8_t bin[16];
-	bool numeric = true;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = host[i];
-
-		if (!(is_alnum(c) || c == '.' || c == '-' || c == '_' || (bracketed && c == ':')))
-			return false;
-		numeric &= (c >= '0' && c <= '9') || c == '.';
-	}
-	/* Refuse what getaddrinfo() would read as a legacy number ("10.1" = 10.0.0.1). */
-	if (bracketed || numeric) {
-		if (len >= sizeof(buf))
-			return false;
-		memcpy(buf, host, len);
-		buf[len] = '\0';
-		return inet_pton(bracketed ? AF_INET6 : AF_INET, buf, bin) == 1;
-	}
-	return true;
-}
-
-/* udp://host:port, host:port or [v6]:port. Returns NULL or what is wrong and the fix. */
-static const char *split_endpoint(const char *v, struct vpn_peer *peer)
-{
-	const char *sep = strstr(v, "://"), *host, *port;
-	size_t host_len;
-	uint32_t num;
-	bool bracketed;
-
-	if (sep) {
-		if (sep - v != 3 || strncasecmp(v, "udp", 3) != 0)
-			return "only udp endpoints are supported by drift-vpn today; write "
-			       "udp://HOST:PORT or HOST:PORT";
-		v = sep + 3;
-	}
-	bracketed = *v == '[';
-	if (bracketed) {
-		host = v + 1;
-		port = strchr(host, ']');
-		if (!port || port[1] != ':')
-			return "write an IPv6 endpoint as [ADDRESS]:PORT";
-		host_len = (size_t)(port - host);
-		port += 2;
-	} else {
-		host = v;
-		port = strrchr(v, ':');
-		if (!port)
-			return "no port; write HOST:PORT, e.g. vpn.example.com:51820";
-		host_len = (size_t)(port - host);
-		if (memchr(host, ':', host_len))
-			return "an IPv6 endpoint needs brackets; write [ADDRESS]:PORT";
-		port++;
-	}
-	if (!parse_u32(&num, port) || num < 1 || num > 65535)
-		return "the port is not a number from 1 to 65535; write HOST:PORT";
-	if (host_len == 0 || host_len >= sizeof(peer->endpoint_host))
-		return "the host is empty or longer than 255 characters; write HOST:PORT";
-	if (!host_ok(host, host_len, bracketed))
-		return "the host is not a valid name or address; write HOST:PORT";
-	memcpy(peer->endpoint_host, host, host_len);
-	peer->endpoint_host[host_len] = '\0';
-	peer->endpoint_port = (uint16_t)num;
-	return NULL;
-}
-
 static bool apply_endpoint(struct parse_ctx *ctx, const char *key, const char *value)
 {
-	const char *why = split_endpoint(value, cur_peer(ctx));
+	const char *why = vpn_endpoint_split(value, cur_peer(ctx));
 
 	if (why)
 		return fail_kv(ctx, key, value, "%s", why);
@@ -593,14 +382,14 @@ static bool apply_allowed_ips(struct parse_ctx *ctx, const char *key, const char
 	if (!vpn_prefix_parse(&p, value))
 		return fail_kv(ctx, key, value,
 			       "not a prefix; write e.g. 10.0.0.0/24 or fd00::/64");
-	if (!prefix_network(&net, &p)) {
+	if (!vpn_prefix_network(&net, &p)) {
 		vpn_prefix_format(fixed, sizeof(fixed), &net);
 		return fail_kv(ctx, key, value, "%s has host bits set: write %s", value, fixed);
 	}
 	for (uint32_t i = 0; i < cfg->n_allowed; i++) {
 		const struct vpn_peer *owner;
 
-		if (!same_prefix(&cfg->allowed[i], &p))
+		if (!vpn_prefix_same(&cfg->allowed[i], &p))
 			continue;
 		owner = allowed_owner(cfg, i);
 		if (owner == peer)
@@ -926,7 +715,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 			       "a key before any section; put it under [Interface] or [Peer]");
 	if (strcmp(section, "Interface") == 0)
 		where = SECTION_INTERFACE;
-	else if (strncmp(section, "Peer ", 5) == 0 && parse_u32(&n, section + 5) &&
+	else if (strncmp(section, "Peer ", 5) == 0 && vpn_parse_u32(&n, section + 5) &&
 		 n == ctx->cfg->n_peers)
 		where = SECTION_PEER;
 	else
@@ -1016,150 +805,4 @@ int vpn_config_parse(struct vpn_config *cfg, const char *path, const char *text,
 		return 0;
 	config_reset(cfg);
 	return -1;
-}
-
-/* Reads until end of file or until cap bytes are in; returns 0 or -errno. */
-static int read_all(int fd, char *buf, size_t cap, size_t *got)
-{
-	ssize_t n;
-
-	*got = 0;
-	while (*got < cap) {
-		n = read(fd, buf + *got, cap - *got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		*got += (size_t)n;
-	}
-	return 0;
-}
-
-static int file_error(char err[VPN_ERR_BYTES], const char *path, const char *what, int rc)
-{
-	snprintf(err, VPN_ERR_BYTES, "%s: %s: %s", path, what,
-		 rc == -EFBIG	 ? "larger than 1 MiB, too large for a config"
-		 : rc == -EINVAL ? "not a regular file; give the path of a config file"
-				 : strerror(-rc));
-	return rc;
-}
-
-int vpn_config_load(struct vpn_config *cfg, const char *path, char err[VPN_ERR_BYTES])
-{
-	size_t cap = VPN_MAX_FILE_BYTES + 1, got = 0; /* one more byte shows a file that grew */
-	struct stat st;
-	char *buf;
-	int fd, rc;
-
-	config_reset(cfg);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return file_error(err, path, "cannot open", -errno);
-	if (fstat(fd, &st) != 0) {
-		rc = file_error(err, path, "cannot stat", -errno);
-		goto err_close;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > VPN_MAX_FILE_BYTES) {
-		rc = file_error(err, path, "refused", S_ISREG(st.st_mode) ? -EFBIG : -EINVAL);
-		goto err_close;
-	}
-	buf = malloc(cap);
-	if (!buf) {
-		rc = file_error(err, path, "cannot read", -ENOMEM);
-		goto err_close;
-	}
-	rc = read_all(fd, buf, cap, &got);
-	if (rc || got > VPN_MAX_FILE_BYTES) {
-		rc = file_error(err, path, "cannot read", rc ? rc : -EFBIG);
-		goto err_free;
-	}
-	rc = vpn_config_parse(cfg, path, buf, got, err) == 0 ? 0 : -EINVAL;
-	if (!rc && cfg->has_private_key && (st.st_mode & (S_IRGRP | S_IROTH))) {
-		config_reset(cfg);
-		snprintf(err, VPN_ERR_BYTES,
-			 "%s: holds a PrivateKey but group or others may read it (mode %04o); "
-			 "run: chmod 600 %s",
-			 path, (unsigned)(st.st_mode & 07777), path);
-		rc = -EPERM;
-	}
-err_free:
-	secret_wipe(buf, got);
-	free(buf);
-err_close:
-	close(fd);
-	return rc;
-}
-
-/* Numeric addresses directly, names through getaddrinfo(); the first v4 or v6 answer wins. */
-static int resolve_host(struct net_addr *out, const char *host, uint16_t port, const char **why)
-{
-	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM, .ai_flags = AI_ADDRCONFIG};
-	struct addrinfo *res, *ai;
-	struct sockaddr_in6 sin6;
-	struct sockaddr_in sin;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	out->port = port;
-	if (inet_pton(AF_INET, host, out->ip) == 1) {
-		out->family = ADDR_IPV4;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, out->ip) == 1) {
-		out->family = ADDR_IPV6;
-		return 0;
-	}
-	rc = getaddrinfo(host, NULL, &hints, &res);
-	if (rc) {
-		*why = rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc);
-		return rc == EAI_AGAIN ? -EAGAIN : -ENOENT;
-	}
-	for (ai = res; ai && !out->family; ai = ai->ai_next) {
-		if (ai->ai_family == AF_INET && ai->ai_addrlen >= sizeof(sin)) {
-			memcpy(&sin, ai->ai_addr, sizeof(sin));
-			memcpy(out->ip, &sin.sin_addr, 4);
-			out->family = ADDR_IPV4;
-		} else if (ai->ai_family == AF_INET6 && ai->ai_addrlen >= sizeof(sin6)) {
-			memcpy(&sin6, ai->ai_addr, sizeof(sin6));
-			memcpy(out->ip, &sin6.sin6_addr, 16);
-			out->family = ADDR_IPV6;
-		}
-	}
-	freeaddrinfo(res);
-	*why = "no IPv4 or IPv6 address";
-	return out->family ? 0 : -ENOENT;
-}
-
-int vpn_config_resolve(struct vpn_config *cfg, char err[VPN_ERR_BYTES])
-{
-	for (uint32_t i = 0; i < cfg->n_peers; i++) {
-		struct vpn_peer *p = &cfg->peers[i];
-		const char *why = "";
-		bool v6 = strchr(p->endpoint_host, ':') != NULL;
-		int rc;
-
-		if (!p->has_endpoint)
-			continue;
-		rc = resolve_host(&p->endpoint, p->endpoint_host, p->endpoint_port, &why);
-		if (rc) {
-			snprintf(err, VPN_ERR_BYTES,
-				 "%s:%u: Endpoint = %s%s%s:%u: cannot resolve %s: %s; check "
-				 "the name or write an IP address",
-				 cfg->path, p->line, v6 ? "[" : "", p->endpoint_host, v6 ? "]" : "",
-				 p->endpoint_port, p->endpoint_host, why);
-			return rc;
-		}
-	}
-	return 0;
-}
-
-void vpn_config_wipe(struct vpn_config *cfg)
-{
-	if (!cfg)
-		return;
-	secret_wipe(cfg->private_key, sizeof(cfg->private_key));
-	cfg->has_private_key = false;
 }

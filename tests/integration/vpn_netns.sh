@@ -7,7 +7,8 @@
 #   1. ping both ways over IPv4 and IPv6 (A <-> H)
 #   2. iperf3 TCP and UDP A -> H through the tunnel; `drift-vpn show dump`
 #      on H counts at least the bytes iperf3 moved
-#   3. the hub forwards: ping and iperf3 TCP A -> B through H
+#   3. the hub forwards: ping and iperf3 TCP A -> B through H (B runs its
+#      dataplane on the xsk port: AF_XDP under the TUN)
 #   4. a packet whose inner source A does not own is dropped by H and
 #      counted (tun_spoof, read from H's Prometheus endpoint)
 #   5. A's underlay address changes: H follows the new endpoint (show, qlog)
@@ -117,6 +118,7 @@ for s in a b; do
 PrivateKey = ${priv[$s]}
 Address = ${tun4[$s]}/24, ${tun6[$s]}/64
 Qlog = $work/$s.qlog
+$([ "$s" = b ] && printf 'Port = xsk\nDevice = %s' "${dev[b]}")
 
 [Peer]
 # the hub
@@ -203,7 +205,9 @@ sleep 0.5
 on a iperf3 -c "${tun4[b]}" -t 2 -J >"$work/hub.json" || fail "iperf3 TCP A -> B through the hub"
 hub_bytes=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"]))' "$work/hub.json")
 [ "$hub_bytes" -ge $((1024 * 1024)) ] || fail "A -> B moved only $hub_bytes bytes"
-echo "   ping v4/v6 and $hub_bytes bytes TCP A -> H -> B"
+b_port=$(on b "$vpn" show "${ifn[b]}" dump | awk -F'\t' 'NR == 1 { print $4 }')
+[ "$b_port" = xsk ] || fail "B runs on the $b_port port, wanted xsk (Port = xsk)"
+echo "   ping v4/v6 and $hub_bytes bytes TCP A -> H -> B (B on the $b_port port)"
 
 step "4. a spoofed inner source is dropped by H"
 spoof0=$(metrics h | awk -F' ' '/^drift_drops_total\{reason="tun_spoof"\}/ { print $2 }')
@@ -274,6 +278,7 @@ for h in a h b; do
 	on "$h" ip route show | grep -q "10.77" && fail "$h: route left after down"
 	[ -e "$work/run-$h/${ifn[$h]}" ] && fail "$h: run folder left after down"
 	pgrep -f "name ${ifn[$h]} " >/dev/null && fail "$h: daemon left after down"
+	on "$h" ip link show "${dev[$h]}" | grep -q xdp && fail "$h: XDP program left on ${dev[$h]} after down"
 	sed "s/^/   /" "$work/down-$h.log"
 done
 rm -rf "$work/run-a" "$work/run-h" "$work/run-b"
