@@ -124,7 +124,7 @@ int vpn_state_parse(struct vpn_state *s, const char *text, size_t len)
 	size_t at = 0;
 
 	memset(s, 0, sizeof(*s));
-	if (memchr(text, 0, len))
+	if (!text || (len && memchr(text, 0, len)))
 		return -EINVAL;
 	while (at < len) {
 		const char *nl = memchr(text + at, '\n', len - at);
