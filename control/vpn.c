@@ -288,11 +288,11 @@ static void sum_slot(struct driftd *d, int32_t slot, struct peer_sums *s)
 		const struct shm_slot_stats *ss =
 			shm_slot_stats_at(d->table.hdr, w, (uint32_t)slot);
 
-		s->rx_bytes += read_once(&ss->rx_bytes);
-		s->tx_bytes += read_once(&ss->tx_bytes);
-		s->rx_packets += read_once(&ss->rx_packets);
-		s->tx_packets += read_once(&ss->tx_packets);
-		s->drops += read_once(&ss->drops);
+		s->rx_bytes += read_once((_Atomic uint64_t *)&ss->rx_bytes);
+		s->tx_bytes += read_once((_Atomic uint64_t *)&ss->tx_bytes);
+		s->rx_packets += read_once((_Atomic uint64_t *)&ss->rx_packets);
+		s->tx_packets += read_once((_Atomic uint64_t *)&ss->tx_packets);
+		s->drops += read_once((_Atomic uint64_t *)&ss->drops);
 	}
 }
 
@@ -351,11 +351,11 @@ size_t vpn_metrics_render(struct driftd *d, char *buf, size_t cap)
 		const struct shm_worker_stats *ws = shm_worker_stats_at(h, w);
 
 		for (uint32_t r = 0; r < SHM_DROP_COUNT; r++)
-			drops[r] += read_once(&ws->drops[r]);
-		tun[0] += read_once(&ws->tun_reads);
-		tun[1] += read_once(&ws->tun_segments);
-		tun[2] += read_once(&ws->tun_writes);
-		tun[3] += read_once(&ws->tun_coalesced);
+			drops[r] += read_once((_Atomic uint64_t *)&ws->drops[r]);
+		tun[0] += read_once((_Atomic uint64_t *)&ws->tun_reads);
+		tun[1] += read_once((_Atomic uint64_t *)&ws->tun_segments);
+		tun[2] += read_once((_Atomic uint64_t *)&ws->tun_writes);
+		tun[3] += read_once((_Atomic uint64_t *)&ws->tun_coalesced);
 	}
 	put(&o, "# HELP drift_drops_total Packets the dataplane dropped, by reason.\n"
 		"# TYPE drift_drops_total counter\n");

@@ -175,7 +175,7 @@ void tun_map_refresh(struct worker *w)
 
 		t->slot_peer[i] = TUN_NO_PEER;
 		/* Free slots are most of the table: skip them without the seqlock dance. */
-		if (read_once(&s->state) != SHM_SLOT_ACTIVE)
+		if (read_once((_Atomic uint32_t *)&s->state) != SHM_SLOT_ACTIVE)
 			continue;
 		if (!read_owner(s, pub, &gen, &is_tun)) {
 			is_complete = false;

@@ -36,7 +36,7 @@ static void view_of(struct shm_table_header *h, const uint8_t pub[WIRE_KEY_BYTES
 	for (uint32_t i = 0; i < h->slot_count; i++) {
 		struct shm_slot *s = shm_slot_at(h, i);
 
-		if (read_once(&s->state) != SHM_SLOT_ACTIVE ||
+		if (read_once((_Atomic uint32_t *)&s->state) != SHM_SLOT_ACTIVE ||
 		    memcmp(s->peer_pub, pub, WIRE_KEY_BYTES) != 0)
 			continue;
 		v->is_up = true;
