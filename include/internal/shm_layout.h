@@ -52,9 +52,15 @@ enum shm_layout_const {
 	SHM_LAYOUT_VERSION = 4,
 	SHM_MAX_WORKERS = 16,
 	SHM_DEFAULT_SLOTS = 16384,
-	SHM_EVENT_RING_ENTRIES = 1024, /* per worker, power of two */
-	SHM_APP_RING_ENTRIES = 2048,   /* per ring, power of two */
-	SHM_APP_CHANNELS = 4,	       /* app<k> files, k = 0..3 */
+	/*
+	 * Per worker, power of two. Deep enough for the punts of a rekey or of
+	 * thousands of new sessions while driftd is slow (under ASan, or busy with
+	 * handshakes): at 1024 the two-process tests dropped a punted packet now
+	 * and then (event_ring_full), which lost a datagram or a session.
+	 */
+	SHM_EVENT_RING_ENTRIES = 4096,
+	SHM_APP_RING_ENTRIES = 2048, /* per ring, power of two */
+	SHM_APP_CHANNELS = 4,	     /* app<k> files, k = 0..3 */
 	SHM_CACHE_LINE = 64,
 	SHM_TEXT_BYTES = 64,
 	/*
