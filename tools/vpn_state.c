@@ -73,10 +73,13 @@ static bool parse_line(struct vpn_state *s, char *line)
 	char *save = NULL, *key, *a, *b, *c;
 	unsigned long v, ka;
 
+	static const uint8_t zero[WIRE_KEY_BYTES];
+
 	if (strncmp(line, "config ", 7) == 0) {
 		size_t n = strlen(line + 7);
 
-		if (!n || n >= sizeof(s->config_path))
+		/* Every item but peer appears once: a second one is damage, not an update. */
+		if (!n || n >= sizeof(s->config_path) || s->config_path[0])
 			return false;
 		memcpy(s->config_path, line + 7, n + 1);
 		return true;
@@ -102,16 +105,17 @@ static bool parse_line(struct vpn_state *s, char *line)
 	if (b)
 		return false;
 	if (!strcmp(key, "public_key"))
-		return parse_key(s->self_pub, a);
-	if (!strcmp(key, "listen_port") && parse_num(a, 1, 65535, &v)) {
+		return !memcmp(s->self_pub, zero, sizeof(zero)) && parse_key(s->self_pub, a);
+	if (!strcmp(key, "listen_port") && !s->listen_port && parse_num(a, 1, 65535, &v)) {
 		s->listen_port = (uint16_t)v;
 		return true;
 	}
-	if (!strcmp(key, "dp_pid") && parse_num(a, 2, VPN_STATE_PID_MAX, &v)) {
+	if (!strcmp(key, "dp_pid") && !s->dp_pid && parse_num(a, 2, VPN_STATE_PID_MAX, &v)) {
 		s->dp_pid = (pid_t)v;
 		return true;
 	}
-	if (!strcmp(key, "driftd_pid") && parse_num(a, 2, VPN_STATE_PID_MAX, &v)) {
+	if (!strcmp(key, "driftd_pid") && !s->driftd_pid &&
+	    parse_num(a, 2, VPN_STATE_PID_MAX, &v)) {
 		s->driftd_pid = (pid_t)v;
 		return true;
 	}

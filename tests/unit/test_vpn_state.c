@@ -68,6 +68,9 @@ static const char *const bad[] = {
 	/* 17 */ "config \n",
 	/* 18 */ " dp_pid 12\n",
 	/* 19 */ "dp_pid +12\n",
+	/* 20 */ "dp_pid 12\ndp_pid 13\n",
+	/* 21 */ "config /a/longer/path\nconfig /a\n",
+	/* 22 */ "listen_port 1\nlisten_port 2\n",
 };
 
 static void test_malformed(void)
