@@ -7,7 +7,8 @@
  *                      worker did not know: if the CID is installed now
  *                      (the worker's index was a moment old), hand it back
  *                      to the same worker's reinject ring, so the epoch's one
- *                      replay window sees it; otherwise the engine takes it
+ *                      replay window sees it (if no installed key opens it,
+ *                      it comes back as SHM_EV_PUNT_TRIED); otherwise the engine takes it
  *                      (handshakes, control packets, long DATA, the first
  *                      short DATA that confirms a responder's key).
  *   SHM_EV_PUNT_TRIED  a short header whose CID is installed but no installed key
@@ -49,8 +50,10 @@ static void reinject(struct driftd *d, uint32_t w, const struct shm_event *ev)
 	struct spsc_ring *r = shm_reinject_ring_at(d->table.hdr, w);
 	uint32_t at;
 
-	if (spsc_ring_reserve(r, 1, &at) != 1)
-		return; /* the worker is far behind; counted as a drop by the peer's loss */
+	if (spsc_ring_reserve(r, 1, &at) != 1) {
+		d->stats.reinject_full++; /* the worker is far behind */
+		return;
+	}
 	memcpy(spsc_ring_entry(r, at), ev, sizeof(*ev));
 	spsc_ring_submit(r, 1);
 	d->stats.reinjected++;

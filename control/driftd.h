@@ -67,7 +67,8 @@ struct driftd_ctl_client {
 };
 
 struct driftd_stats {
-	uint64_t punts, reinjected, send_long, rekey_due, new_source, installs, removals;
+	uint64_t punts, reinjected, reinject_full, send_long, rekey_due, new_source, installs,
+		removals;
 	uint64_t stale_events, app_ctl_full, reattached, reinstalls;
 	uint64_t retried, retry_expired, retry_full;
 	uint64_t route_resolves, route_failures, route_updates, socket_shorts;

@@ -206,6 +206,44 @@ static void show_xdp(const struct shm_table_header *h, bool is_dump,
 		line(ctx, buf);
 }
 
+/* How driftd handled what drift-dp handed it: where a punted packet can end up. */
+static void show_driftd_counters(struct driftd *d, bool is_dump, void (*line)(void *, const char *),
+				 void *ctx)
+{
+	const struct driftd_stats *s = &d->stats;
+	const struct {
+		const char *name;
+		uint64_t value;
+	} c[] = {
+		{"punts", s->punts},
+		{"reinjected", s->reinjected},
+		{"reinject_full", s->reinject_full},
+		{"stash_retried", s->retried},
+		{"stash_expired", s->retry_expired},
+		{"stash_full", s->retry_full},
+		{"stale_events", s->stale_events},
+		{"installs", s->installs},
+		{"removals", s->removals},
+		{"awaiting_data", engine_awaiting_data_count(d->engine)},
+	};
+	char buf[512];
+	size_t at = 0;
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		if (is_dump) {
+			snprintf(buf, sizeof(buf), "driftd\t%s\t%llu", c[i].name,
+				 (unsigned long long)c[i].value);
+			line(ctx, buf);
+		} else if (at < sizeof(buf)) {
+			at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s %s %llu",
+					       i ? "," : "driftd:", c[i].name,
+					       (unsigned long long)c[i].value);
+		}
+	}
+	if (!is_dump)
+		line(ctx, buf);
+}
+
 static void show_counters(struct driftd *d, bool is_dump, void (*line)(void *, const char *),
 			  void *ctx)
 {
@@ -253,6 +291,7 @@ static void show_counters(struct driftd *d, bool is_dump, void (*line)(void *, c
 			 engine_drop_name((enum engine_drop)r), (unsigned long long)es->drops[r]);
 		line(ctx, buf);
 	}
+	show_driftd_counters(d, is_dump, line, ctx);
 }
 
 void show_write(struct driftd *d, bool is_dump, void (*line)(void *ctx, const char *text),

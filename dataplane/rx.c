@@ -46,7 +46,12 @@ struct rx_pkt {
 	const struct port_pkt *pkt;
 	uint16_t cid;
 	uint32_t seq;
-	bool may_punt;
+	/*
+	 * driftd handed it back (reinject ring): it may go up again only as
+	 * SHM_EV_PUNT_TRIED, which driftd gives straight to the engine, so a
+	 * packet cannot bounce between the two processes.
+	 */
+	bool from_driftd;
 	bool may_hold; /* false once the packet has waited WORKER_HOLD_MS */
 	bool saw_busy; /* a candidate slot could not be read consistently */
 };
@@ -64,6 +69,18 @@ static bool punt(struct worker *w, const struct port_pkt *pkt)
 	return punt_as(w, pkt, SHM_EV_PUNT);
 }
 
+/* driftd is there to take a packet no installed key opens (SHM_EV_PUNT_TRIED). */
+static bool can_punt(struct worker *w)
+{
+	return read_once(&w->hdr->driftd_pid) != 0;
+}
+
+/* ...or one the fast path cannot even look at: a long header, an unknown CID (SHM_EV_PUNT). */
+static bool can_punt_unknown(struct worker *w, const struct rx_pkt *p)
+{
+	return !p->from_driftd && can_punt(w);
+}
+
 /* Stage 1: length and form. Returns false when the packet was dropped or punted. */
 static bool check_form(struct worker *w, struct rx_pkt *p)
 {
@@ -75,10 +92,10 @@ static bool check_form(struct worker *w, struct rx_pkt *p)
 	}
 	if (pkt->len < 1 || header_classify(pkt->data[0]) != HEADER_FORM_SHORT) {
 		/* Long headers are driftd's: handshakes, control, long DATA. */
-		if (!p->may_punt || !read_once(&w->hdr->driftd_pid) || !punt(w, pkt))
-			worker_drop(w, p->may_punt && read_once(&w->hdr->driftd_pid)
-					       ? SHM_DROP_EVENT_RING_FULL
-					       : SHM_DROP_NOT_SHORT);
+		if (!can_punt_unknown(w, p))
+			worker_drop(w, SHM_DROP_NOT_SHORT);
+		else if (!punt(w, pkt))
+			worker_drop(w, SHM_DROP_EVENT_RING_FULL);
 		return false;
 	}
 	if (unlikely(pkt->len < WIRE_SHORT_MIN_BYTES)) {
@@ -192,12 +209,6 @@ static struct aead_key *key_for(struct worker *w, struct rx_cand *c)
 	return k;
 }
 
-/* driftd is there to take a packet no installed key opens. */
-static bool can_punt(struct worker *w, const struct rx_pkt *p)
-{
-	return p->may_punt && read_once(&w->hdr->driftd_pid);
-}
-
 /* Stage 5: replay pre-check, open, commit. `dst` receives the plaintext. */
 static enum rx_verdict open_cand(struct worker *w, struct rx_pkt *p, struct rx_cand *c,
 				 uint8_t *dst)
@@ -220,7 +231,7 @@ static enum rx_verdict open_cand(struct worker *w, struct rx_pkt *p, struct rx_c
 	 * (a responder awaiting its first DATA). So while driftd can take a punt,
 	 * a refused packet is still opened (into scratch) to tell the two apart.
 	 */
-	if (is_replay && !can_punt(w, p))
+	if (is_replay && !can_punt(w))
 		return RX_REPLAY;
 	k = key_for(w, c);
 	if (!k)
@@ -297,7 +308,7 @@ static void deliver(struct worker *w, struct rx_pkt *p, struct rx_cand *c, struc
 /* No slot knows the CID: driftd may be mid-install (handshake race), else drop. */
 static void unknown_cid(struct worker *w, struct rx_pkt *p)
 {
-	if (!can_punt(w, p))
+	if (!can_punt_unknown(w, p))
 		worker_drop(w, SHM_DROP_UNKNOWN_CID);
 	else if (!punt(w, p->pkt))
 		worker_drop(w, SHM_DROP_EVENT_RING_FULL);
@@ -357,7 +368,7 @@ static bool rx_one(struct worker *w, struct rx_pkt *p)
 	if (opens > 1)
 		w->stats->trial_opens += opens - 1;
 	/* No installed key opened it: it may be for a session driftd holds but has not installed. */
-	if (!saw[RX_REPLAY] && saw[RX_AUTH_FAIL] && can_punt(w, p)) {
+	if (!saw[RX_REPLAY] && saw[RX_AUTH_FAIL] && can_punt(w)) {
 		if (!punt_as(w, p->pkt, SHM_EV_PUNT_TRIED))
 			worker_drop(w, SHM_DROP_EVENT_RING_FULL);
 		return true;
@@ -371,7 +382,7 @@ static bool rx_one(struct worker *w, struct rx_pkt *p)
 }
 
 /* Copies a packet into the worker's hold (room for one burst). */
-static void hold(struct worker *w, const struct port_pkt *pkt, bool may_punt)
+static void hold(struct worker *w, const struct port_pkt *pkt, bool from_driftd)
 {
 	struct worker_held *h;
 
@@ -388,7 +399,7 @@ static void hold(struct worker *w, const struct port_pkt *pkt, bool may_punt)
 		w->held_since_ms = w->now_ms;
 	h = &w->held[w->held_n++];
 	h->len = pkt->len;
-	h->may_punt = may_punt;
+	h->from_driftd = from_driftd;
 	h->from = pkt->addr;
 	memcpy(h->data, pkt->data, pkt->len);
 }
@@ -442,14 +453,14 @@ void rx_process_burst(struct worker *w, struct port_pkt *pkts, uint32_t n)
 
 	burst_begin(w);
 	for (uint32_t i = 0; i < n; i++) {
-		struct rx_pkt p = {.pkt = &pkts[i], .may_punt = true, .may_hold = true};
+		struct rx_pkt p = {.pkt = &pkts[i], .may_hold = true};
 
 		if (hand_off(w, &pkts[i]))
 			continue;
 		/* After the first held packet the rest of the burst waits too: order. */
 		if (is_holding || !rx_one(w, &p)) {
 			is_holding = true;
-			hold(w, &pkts[i], true);
+			hold(w, &pkts[i], false);
 		}
 	}
 	w->stats->rx_bursts++;
@@ -457,7 +468,7 @@ void rx_process_burst(struct worker *w, struct port_pkt *pkts, uint32_t n)
 }
 
 /* Runs the packets waiting in ring r (reinject or hand-off) through the rx stages. */
-static uint32_t drain_ring(struct worker *w, struct spsc_ring *r, bool may_punt)
+static uint32_t drain_ring(struct worker *w, struct spsc_ring *r, bool from_driftd)
 {
 	uint32_t at, n = spsc_ring_peek(r, PORT_BURST_MAX, &at);
 	bool is_holding = false;
@@ -468,13 +479,13 @@ static uint32_t drain_ring(struct worker *w, struct spsc_ring *r, bool may_punt)
 	for (uint32_t i = 0; i < n; i++) {
 		struct shm_event *ev = spsc_ring_entry(r, at + i);
 		struct port_pkt pkt = {.data = ev->data, .addr = ev->from};
-		struct rx_pkt p = {.pkt = &pkt, .may_punt = may_punt, .may_hold = true};
+		struct rx_pkt p = {.pkt = &pkt, .from_driftd = from_driftd, .may_hold = true};
 
 		/* driftd's entry is not trusted more than the wire: clamp its length. */
 		pkt.len = ev->len <= WIRE_MAX_PACKET_BYTES ? ev->len : WIRE_MAX_PACKET_BYTES + 1;
 		if (is_holding || !rx_one(w, &p)) {
 			is_holding = true;
-			hold(w, &pkt, may_punt);
+			hold(w, &pkt, from_driftd);
 		}
 	}
 	spsc_ring_release(r, n);
@@ -484,8 +495,13 @@ static uint32_t drain_ring(struct worker *w, struct spsc_ring *r, bool may_punt)
 
 uint32_t rx_drain_reinject(struct worker *w)
 {
-	/* driftd sent these back: never punt them again. */
-	return drain_ring(w, w->reinject, false);
+	/*
+	 * driftd sent these back because their CID is installed now. The CID may
+	 * still be another session's (16-bit CIDs collide): one no installed key
+	 * opens goes up as SHM_EV_PUNT_TRIED, to the engine, which may hold the
+	 * responder key it belongs to (its first DATA).
+	 */
+	return drain_ring(w, w->reinject, true);
 }
 
 uint32_t rx_drain_handoff(struct worker *w)
@@ -498,7 +514,7 @@ uint32_t rx_drain_handoff(struct worker *w)
 		struct spsc_ring *r = w->handoff->ring[from][w->index];
 		uint32_t n;
 
-		if (r && w->held_n == 0 && (n = drain_ring(w, r, true)) != 0) {
+		if (r && w->held_n == 0 && (n = drain_ring(w, r, false)) != 0) {
 			w->stats->handed_in += n;
 			done += n;
 		}
@@ -517,7 +533,8 @@ uint32_t rx_retry_held(struct worker *w)
 	for (i = 0; i < n; i++) {
 		struct worker_held *h = &w->held[i];
 		struct port_pkt pkt = {.data = h->data, .len = h->len, .addr = h->from};
-		struct rx_pkt p = {.pkt = &pkt, .may_punt = h->may_punt, .may_hold = may_hold};
+		struct rx_pkt p = {
+			.pkt = &pkt, .from_driftd = h->from_driftd, .may_hold = may_hold};
 
 		if (!rx_one(w, &p))
 			break;

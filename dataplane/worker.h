@@ -45,7 +45,7 @@ enum worker_const {
  */
 struct worker_held {
 	uint16_t len;
-	bool may_punt;
+	bool from_driftd; /* came back through the reinject ring (rx.c) */
 	struct net_addr from;
 	uint8_t data[WIRE_MAX_PACKET_BYTES];
 };

@@ -458,6 +458,8 @@ int vpn_cmd_up(const char *arg)
 			name, name);
 		goto out;
 	}
+	/* Left by an instance that died: its table would hand the new driftd stale sessions. */
+	remove_dir(name);
 	memset(st, 0, sizeof(*st));
 	snprintf(st->config_path, sizeof(st->config_path), "%s", path);
 	st->listen_port = cfg->has_listen_port ? cfg->listen_port : pick_port();

@@ -241,6 +241,9 @@ sed 's/^/   /' "$work/scale.log"
 on b "$drift" show dump --name s >"$work/dump-s.txt" || fail "dump of instance s"
 n_up=$(awk -F'\t' '$1 == "peer" && $5 == "established" && $6 >= 0 && $10 > 1 { n++ } END { print n + 0 }' "$work/dump-s.txt")
 echo "   sessions installed with traffic: $n_up"
+# How the punted packets fared (a lost first DATA leaves a responder waiting for 30 s).
+awk -F'\t' '$1 == "drop" { d = d " " $2 "/" $3 "=" $4 } $1 == "driftd" && $3 > 0 { c = c " " $2 "=" $3 }
+	END { print "   drops:" (d ? d : " none") "; driftd:" c }' "$work/dump-s.txt"
 if [ "$n_up" -lt 10000 ]; then
 	grep -v '^peer' "$work/dump-s.txt" | sed 's/^/   /'
 	awk -F'\t' '$1 == "peer" { h[$5 " slot" ($6 >= 0 ? "" : "-none") " rx=" ($10 > 5 ? ">5" : $10)]++ } END { for (k in h) print "   " h[k], k }' "$work/dump-s.txt"

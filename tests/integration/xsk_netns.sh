@@ -179,7 +179,9 @@ ran=0
 for type in xsk-native xsk-generic udp; do
 	step "1. --port $type: handshake, $bulk_mb MB with SHA-256, rekey, 8 MB again, detach"
 	mkdir -p "$work/run-a" "$work/run-b"
-	rm -f "$work/dp-a.log"
+	# The last round's table outlives its drift-dp (a restarted driftd re-attaches from it):
+	# without this, driftd could attach to that one and keep a session B has forgotten.
+	rm -f "$work/dp-a.log" "$work/run-a/t/table"
 	bg_on dp-a a "$dp" --name t --port "$type" --dev va --listen-port 7878
 	for _ in $(seq 1 50); do
 		[ -f "$work/run-a/t/table" ] && break

@@ -48,6 +48,7 @@ static const char *const case_names[] = {
 	[14] = "seq space used up: TX_SEQ_EXHAUSTED",
 	[15] = "no application channel: NO_APP after authentication",
 	[16] = "drop names cover every reason",
+	[17] = "handed back by driftd, another session's CID: up again as PUNT_TRIED",
 };
 
 #include "tests/lib/dp_world.h"
@@ -285,6 +286,74 @@ static void case_collision(void)
 	CHECK(STAT(&B, trial_opens) >= 2);
 }
 
+/* What driftd does with a punted packet whose CID was installed meanwhile (dp_events.c). */
+static void reinject(const uint8_t *f, uint16_t len)
+{
+	struct spsc_ring *r = shm_reinject_ring_at(B.t.hdr, 0);
+	struct shm_event *ev;
+	uint32_t at;
+
+	CHECK_EQ(spsc_ring_reserve(r, 1, &at), 1u);
+	ev = spsc_ring_entry(r, at);
+	memset(ev, 0, sizeof(*ev));
+	ev->type = SHM_EV_PUNT;
+	ev->len = len;
+	ev->from = A.addr;
+	memcpy(ev->data, f, len);
+	spsc_ring_submit(r, 1);
+}
+
+/*
+ * A responder's first DATA, punted while its CID was unknown, comes back
+ * from driftd because meanwhile another session with the same 16-bit CID
+ * was installed. The installed key must not have the last word (a replay
+ * verdict from its window, seq 1 being far behind it): the packet goes up
+ * as PUNT_TRIED, for the engine that holds the key it belongs to. Without
+ * driftd it is dropped, never delivered to the wrong session.
+ */
+static void case_reinject_collision(void)
+{
+	uint8_t k1[32], k_new[32], f[WIRE_MAX_PACKET_BYTES], p[16];
+	struct shm_app_msg m;
+	struct shm_event ev;
+	uint16_t cid, len;
+	uint64_t before;
+
+	b_session(6, 0x71, k1, 0);
+	cid = rx_cid_of(&B, 6, 0);
+	memset(p, 0x5c, sizeof(p));
+	/* The installed session has moved its window far past seq 1. */
+	inject(f, seal_frame(f, k1, 0, cid, 5000, p, sizeof(p)), &A.addr);
+	CHECK(app_recv_wait(&B, &m, WAIT_MS));
+	memset(k_new, 0x72, sizeof(k_new));
+	for (uint32_t seq = 1; seq <= 6000; seq += 4999) { /* behind the window, then inside it */
+		drain_events(&B);
+		store_release(&B.t.hdr->driftd_pid, 4242u);
+		len = seal_frame(f, k_new, 0, cid, seq, p, sizeof(p));
+		reinject(f, len);
+		CHECK(take_event(&B, SHM_EV_PUNT_TRIED, &ev, WAIT_MS));
+		CHECK_EQ(ev.len, len);
+		CHECK_MEM(ev.data, f, len);
+		CHECK(!app_recv(&B, &m));
+		/* No driftd: dropped (the window's verdict, or the failed tag), not delivered. */
+		store_release(&B.t.hdr->driftd_pid, 0u);
+		before = drops(&B, SHM_DROP_REPLAY) + drops(&B, SHM_DROP_AUTH);
+		reinject(f, len);
+		WAIT_FOR(drops(&B, SHM_DROP_REPLAY) + drops(&B, SHM_DROP_AUTH) == before + 1);
+		CHECK_EQ(drops(&B, SHM_DROP_REPLAY) + drops(&B, SHM_DROP_AUTH), before + 1);
+		CHECK(!app_recv(&B, &m));
+	}
+	/* A handed-back packet whose CID nobody holds is not punted again: no ping-pong. */
+	store_release(&B.t.hdr->driftd_pid, 4242u);
+	drain_events(&B);
+	before = drops(&B, SHM_DROP_UNKNOWN_CID);
+	reinject(f, seal_frame(f, k_new, 0, unused_cid(), 9, p, sizeof(p)));
+	WAIT_FOR(drops(&B, SHM_DROP_UNKNOWN_CID) == before + 1);
+	CHECK_EQ(drops(&B, SHM_DROP_UNKNOWN_CID), before + 1);
+	CHECK(!take_event(&B, SHM_EV_PUNT, &ev, 50));
+	store_release(&B.t.hdr->driftd_pid, 0u);
+}
+
 static uint8_t rekey_key[32];
 
 static void do_rekey(void)
@@ -464,12 +533,23 @@ int main(void)
 		void (*fn)(void);
 		uint32_t workers;
 	} cases[] = {
-		{1, case_bulk, 1},	  {2, case_both_ways, 2},   {3, case_replay, 1},
-		{4, case_tamper, 1},	  {5, case_unknown_cid, 1}, {6, case_long_header, 1},
-		{7, case_collision, 1},	  {8, case_rekey_load, 1},  {9, case_expired, 1},
-		{10, case_tx_stale, 1},	  {11, case_send_long, 1},  {12, case_rekey_due, 1},
-		{13, case_new_source, 1}, {14, case_exhausted, 1},  {15, case_no_app, 1},
+		{1, case_bulk, 1},
+		{2, case_both_ways, 2},
+		{3, case_replay, 1},
+		{4, case_tamper, 1},
+		{5, case_unknown_cid, 1},
+		{6, case_long_header, 1},
+		{7, case_collision, 1},
+		{8, case_rekey_load, 1},
+		{9, case_expired, 1},
+		{10, case_tx_stale, 1},
+		{11, case_send_long, 1},
+		{12, case_rekey_due, 1},
+		{13, case_new_source, 1},
+		{14, case_exhausted, 1},
+		{15, case_no_app, 1},
 		{16, case_drop_names, 1},
+		{17, case_reinject_collision, 1},
 	};
 
 	if (backend_init() != 0) {
