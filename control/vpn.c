@@ -219,6 +219,62 @@ int vpn_add_peer(struct driftd *d, const uint8_t pub[WIRE_KEY_BYTES], const stru
 
 static void serve_metrics(struct driftd *d);
 
+struct peer_sums {
+	uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets, drops;
+};
+
+static void sum_slot(struct driftd *d, int32_t slot, struct peer_sums *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (slot < 0)
+		return;
+	for (uint32_t w = 0; w < d->table.hdr->worker_count; w++) {
+		const struct shm_slot_stats *ss =
+			shm_slot_stats_at(d->table.hdr, w, (uint32_t)slot);
+
+		s->rx_bytes += read_once((_Atomic uint64_t *)&ss->rx_bytes);
+		s->tx_bytes += read_once((_Atomic uint64_t *)&ss->tx_bytes);
+		s->rx_packets += read_once((_Atomic uint64_t *)&ss->rx_packets);
+		s->tx_packets += read_once((_Atomic uint64_t *)&ss->tx_packets);
+		s->drops += read_once((_Atomic uint64_t *)&ss->drops);
+	}
+}
+
+static bool send_ping(struct driftd *d, struct driftd_vpn_peer *v, uint64_t now, const char *event)
+{
+	if (engine_ping(d->engine, now, v->id) != 0)
+		return false;
+	vpn_liveness_pinged(&v->live, now);
+	qlog(d, event, v->pub, NULL);
+	return true;
+}
+
+/* WireGuard's liveness timers (vpn_liveness.h) on the session's packet totals. */
+static void check_liveness(struct driftd *d, struct driftd_vpn_peer *v, int32_t slot,
+			   const struct engine_peer_info *info, uint64_t now)
+{
+	struct peer_sums sums;
+	struct vpn_totals t;
+
+	sum_slot(d, slot, &sums);
+	t.rx_data = sums.rx_packets + info->rx_packets;
+	t.rx_any = t.rx_data + info->rx_control_packets;
+	t.tx_data = sums.tx_packets;
+	switch (vpn_liveness_step(&v->live, &t, v->has_endpoint, now)) {
+	case VPN_LIVE_PING:
+		send_ping(d, v, now, "vpn:passive_keepalive");
+		break;
+	case VPN_LIVE_RESTART:
+		v->restarts++;
+		qlog(d, "vpn:peer_unresponsive", v->pub, "\"silent_ms\":%u", VPN_UNANSWERED_MS);
+		engine_close(d->engine, now, v->id);
+		v->next_connect_ms = 0; /* dial again on the next tick */
+		break;
+	case VPN_LIVE_NOTHING:
+		break;
+	}
+}
+
 void vpn_tick(struct driftd *d, uint64_t now)
 {
 	if (!d->vpn.is_on)
@@ -244,11 +300,13 @@ void vpn_tick(struct driftd *d, uint64_t now)
 		}
 		if (is_up && v->keepalive_s && now >= v->next_keepalive_ms) {
 			v->next_keepalive_ms = now + (uint64_t)v->keepalive_s * 1000;
-			if (engine_ping(d->engine, now, v->id) == 0) {
+			if (send_ping(d, v, now, "vpn:keepalive"))
 				v->keepalives++;
-				qlog(d, "vpn:keepalive", v->pub, NULL);
-			}
 		}
+		if (is_up)
+			check_liveness(d, v, p->slot, &info, now);
+		else
+			vpn_liveness_reset(&v->live);
 	}
 	if (d->vpn.metrics_fd >= 0)
 		serve_metrics(d);
@@ -275,27 +333,6 @@ static void put(struct out *o, const char *fmt, ...)
 		o->len = o->len + (size_t)n < o->cap ? o->len + (size_t)n : o->cap;
 }
 
-struct peer_sums {
-	uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets, drops;
-};
-
-static void sum_slot(struct driftd *d, int32_t slot, struct peer_sums *s)
-{
-	memset(s, 0, sizeof(*s));
-	if (slot < 0)
-		return;
-	for (uint32_t w = 0; w < d->table.hdr->worker_count; w++) {
-		const struct shm_slot_stats *ss =
-			shm_slot_stats_at(d->table.hdr, w, (uint32_t)slot);
-
-		s->rx_bytes += read_once((_Atomic uint64_t *)&ss->rx_bytes);
-		s->tx_bytes += read_once((_Atomic uint64_t *)&ss->tx_bytes);
-		s->rx_packets += read_once((_Atomic uint64_t *)&ss->rx_packets);
-		s->tx_packets += read_once((_Atomic uint64_t *)&ss->tx_packets);
-		s->drops += read_once((_Atomic uint64_t *)&ss->drops);
-	}
-}
-
 size_t vpn_metrics_render(struct driftd *d, char *buf, size_t cap)
 {
 	struct shm_table_header *h = d->table.hdr;
@@ -312,7 +349,8 @@ size_t vpn_metrics_render(struct driftd *d, char *buf, size_t cap)
 	put(&o, "# TYPE drift_peer_rx_bytes_total counter\n# TYPE drift_peer_tx_bytes_total "
 		"counter\n# TYPE drift_peer_rx_packets_total counter\n# TYPE "
 		"drift_peer_tx_packets_total counter\n# TYPE drift_peer_drops_total counter\n# "
-		"TYPE drift_peer_handshakes_total counter\n# TYPE drift_peer_up gauge\n# TYPE "
+		"TYPE drift_peer_handshakes_total counter\n# TYPE drift_peer_restarts_total "
+		"counter\n# TYPE drift_peer_up gauge\n# TYPE "
 		"drift_peer_rtt_seconds gauge\n# TYPE drift_peer_last_handshake_seconds gauge\n");
 	for (uint32_t i = 0; i < d->vpn.n; i++) {
 		struct driftd_vpn_peer *v = &d->vpn.peers[i];
@@ -339,6 +377,8 @@ size_t vpn_metrics_render(struct driftd *d, char *buf, size_t cap)
 		    (unsigned long long)s.drops);
 		put(&o, "drift_peer_handshakes_total{peer=\"%s\"} %llu\n", hex,
 		    (unsigned long long)v->handshakes);
+		put(&o, "drift_peer_restarts_total{peer=\"%s\"} %llu\n", hex,
+		    (unsigned long long)v->restarts);
 		put(&o, "drift_peer_up{peer=\"%s\",port_type=\"%s\"} %d\n", hex, h->port_type,
 		    slot >= 0);
 		if (has_info && info.srtt_us != UINT32_MAX)

@@ -5,12 +5,16 @@
  * drift-dp serves (slot app_channel SHM_CHANNEL_TUN); a peer with an
  * endpoint is (re)connected until its session is up, and kept up across
  * idle periods and NATs by a ping every PersistentKeepalive seconds.
+ * Liveness follows WireGuard's timers (vpn_liveness.h): a passive
+ * keepalive after 10 s of receiving only, and a new handshake with a peer
+ * that answered nothing for 15 s (it restarted and forgot the session).
  * Also the two observability outputs: a Prometheus text endpoint on
  * 127.0.0.1 and a qlog-style NDJSON event file.
  */
 #ifndef DRIFT_CONTROL_VPN_H
 #define DRIFT_CONTROL_VPN_H
 
+#include "control/vpn_liveness.h"
 #include "proto/engine.h"
 
 #include <stdbool.h>
@@ -37,6 +41,8 @@ struct driftd_vpn_peer {
 	 * installs the session before either side has traffic to send.
 	 */
 	bool needs_confirm;
+	struct vpn_liveness live;
+	uint64_t restarts; /* sessions closed because the peer stopped answering */
 };
 
 struct driftd_vpn {

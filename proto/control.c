@@ -278,6 +278,7 @@ void control_on_sealed(struct engine *e, uint64_t now_ms, const struct long_head
 		return engine_count_drop(e, replay_check(&p->cur.replay, h->seq) ? DROP_AUTH
 										 : DROP_REPLAY);
 	replay_commit(&k->replay, h->seq);
+	p->rx_control_packets++;
 
 	switch (h->type) {
 	case WIRE_TYPE_PATH_CHALLENGE:

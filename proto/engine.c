@@ -496,6 +496,7 @@ int engine_peer_info(const struct engine *e, const uint8_t id[WIRE_PEER_ID_BYTES
 	out->tx_packets = p->tx_packets;
 	out->rx_bytes = p->rx_bytes;
 	out->tx_bytes = p->tx_bytes;
+	out->rx_control_packets = p->rx_control_packets;
 	out->last_handshake_ms = p->last_handshake_ms;
 	out->is_hs_exhausted = p->is_hs_exhausted;
 	out->is_resumed = p->is_resumed;

@@ -129,8 +129,9 @@ struct engine_peer_info {
 	uint32_t srtt_us; /* UINT32_MAX until a sample exists */
 	uint32_t next_tx_seq;
 	uint16_t rx_cid, tx_cid;
-	bool has_short_header; /* a tx CID is known */
-	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+	bool has_short_header;				     /* a tx CID is known */
+	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes; /* rx: DATA; tx: every packet */
+	uint64_t rx_control_packets; /* authenticated control packets (PING, PONG, ...) */
 	uint64_t last_handshake_ms;
 	bool is_hs_exhausted; /* the last handshake ran out of retries */
 	bool is_resumed;      /* the session was resumed from a ticket (1-RTT) */

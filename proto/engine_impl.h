@@ -170,6 +170,7 @@ struct peer {
 	} last_cids;
 
 	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+	uint64_t rx_control_packets; /* authenticated long-header control (PING, PONG, ...) */
 
 	struct peer *hash_next;
 	struct peer *list_prev, *list_next;

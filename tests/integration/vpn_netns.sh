@@ -12,7 +12,9 @@
 #   4. a packet whose inner source A does not own is dropped by H and
 #      counted (tun_spoof, read from H's Prometheus endpoint)
 #   5. A's underlay address changes: H follows the new endpoint (show, qlog)
-#   6. PersistentKeepalive: A's driftd keeps pinging (qlog)
+#   6. PersistentKeepalive: A's driftd keeps pinging (qlog); no live session
+#      was ever restarted; then H restarts (down + up) and A and B, whose
+#      sessions H forgot, notice the silence (15 s) and handshake again
 #   7. `drift-vpn doctor` as an unprivileged user names the TUN problem
 #   8. install/uninstall into a scratch root
 #   9. `drift-vpn down` removes the interfaces, routes, daemons and files
@@ -72,6 +74,15 @@ step() { echo "== $*"; }
 
 metrics() { # SIDE: H's Prometheus text (bash's /dev/tcp, no curl needed)
 	on "$1" bash -c "exec 3<>/dev/tcp/127.0.0.1/$metrics_port && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3"
+}
+# wait_ping SIDE ADDR SECONDS: one ping at a time until one is answered (a handshake may be due).
+wait_ping() {
+	local end=$((SECONDS + $3))
+	while [ $SECONDS -lt "$end" ]; do
+		on "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
 }
 dump_peer() { # SIDE PUB FIELD: field of the peer's line in `show dump` (1 = key)
 	on "$1" "$vpn" show "${ifn[$1]}" dump | awk -F'\t' -v k="$2" -v f="$3" '$1 == k { print $f; exit }'
@@ -162,12 +173,7 @@ for h in h a b; do
 done
 
 step "1. ping A <-> H over IPv4 and IPv6"
-ok=0
-for _ in $(seq 1 50); do # the first handshake takes a moment
-	on a ping -c 1 -W 1 "${tun4[h]}" >/dev/null 2>&1 && ok=1 && break
-	sleep 0.2
-done
-[ $ok = 1 ] || fail "A cannot reach H over the tunnel"
+wait_ping a "${tun4[h]}" 20 || fail "A cannot reach H over the tunnel" # the first handshake takes a moment
 on a ping -c 3 -i 0.2 -W 2 "${tun4[h]}" >/dev/null || fail "ping A -> H (v4)"
 on h ping -c 3 -i 0.2 -W 2 "${tun4[a]}" >/dev/null || fail "ping H -> A (v4)"
 on a ping -6 -c 3 -i 0.2 -W 2 "${tun6[h]}" >/dev/null || fail "ping A -> H (v6)"
@@ -193,12 +199,7 @@ echo "   TCP: $tcp_bytes bytes at $tcp_mbps Mb/s; UDP: ${udp% *} bytes sent, ${u
 on h "$vpn" show "${ifn[h]}" | sed 's/^/   /' | head -n 14
 
 step "3. the hub forwards A -> B"
-ok=0
-for _ in $(seq 1 50); do
-	on a ping -c 1 -W 1 "${tun4[b]}" >/dev/null 2>&1 && ok=1 && break
-	sleep 0.2
-done
-[ $ok = 1 ] || fail "A cannot reach B through the hub"
+wait_ping a "${tun4[b]}" 20 || fail "A cannot reach B through the hub"
 on a ping -6 -c 3 -i 0.2 -W 2 "${tun6[b]}" >/dev/null || fail "ping A -> B (v6) through the hub"
 on b iperf3 -s -B "${tun4[b]}" -D --logfile "$work/iperf3-b.log" || fail "iperf3 server on B"
 sleep 0.5
@@ -224,12 +225,7 @@ echo "   3 packets from 10.77.0.99 dropped (tun_spoof $spoof0 -> $spoof1); metri
 step "5. A moves to another address: H follows"
 on a ip addr del "${ip[a]}/24" dev va
 on a ip addr add 198.18.91.11/24 dev va
-ok=0
-for _ in $(seq 1 50); do
-	on a ping -c 1 -W 1 "${tun4[h]}" >/dev/null 2>&1 && ok=1 && break
-	sleep 0.2
-done
-[ $ok = 1 ] || fail "A lost the tunnel after moving"
+wait_ping a "${tun4[h]}" 20 || fail "A lost the tunnel after moving"
 for _ in $(seq 1 30); do
 	ep=$(dump_peer h "${pub[a]}" 2)
 	[ "${ep%:*}" = 198.18.91.11 ] && break
@@ -247,6 +243,18 @@ n=$(grep -c '"vpn:keepalive"' "$work/a.qlog")
 [ "$n" -ge 2 ] || fail "A sent $n keepalives in 2.5 s with PersistentKeepalive = 1"
 grep -q '"drift:session_established"' "$work/a.qlog" || fail "A's qlog has no session_established"
 echo "   $n keepalives logged by A"
+
+step "6b. H restarts (down + up): the spokes notice the silence and handshake again"
+n=$(grep -c '"vpn:peer_unresponsive"' "$work/a.qlog")
+[ "$n" -eq 0 ] || fail "A restarted a live session $n times before H went away"
+on h "$vpn" down "$work/${ifn[h]}.conf" >/dev/null 2>&1 || fail "down H"
+on h "$vpn" up "$work/${ifn[h]}.conf" >"$work/up-h2.log" 2>&1 || fail "up H again: $(cat "$work/up-h2.log")"
+t0=$(date +%s)
+wait_ping a "${tun4[h]}" 40 || fail "A did not get back to the restarted H" # 15 s of silence, then a new handshake
+grep -q '"vpn:peer_unresponsive"' "$work/a.qlog" || fail "A's qlog has no peer_unresponsive event"
+wait_ping a "${tun4[b]}" 20 || fail "A cannot reach B through the restarted H"
+metrics h | grep -q "^drift_peer_up{peer=\"${pub[b]}\".*} 1" || fail "B is not up on the restarted H"
+echo "   A and B back through H $(($(date +%s) - t0)) s after H restarted (A's qlog: peer_unresponsive)"
 
 step "7. doctor without TUN permission"
 out=$(on h setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \

@@ -81,9 +81,13 @@ static inline void world_start_handoff(uint32_t workers, bool b_hands_off)
 		B.has_handoff = true;
 	}
 	for (uint32_t i = 0; i < workers; i++) {
-		struct worker_config ca = {i, -1, NULL, A.t.hdr, A.ch, NULL};
-		struct worker_config cb = {i,	    -1,	  NULL,
-					   B.t.hdr, B.ch, b_hands_off ? &B.handoff : NULL};
+		struct worker_config ca = {
+			.index = i, .cpu = -1, .table = A.t.hdr, .channels = A.ch};
+		struct worker_config cb = {.index = i,
+					   .cpu = -1,
+					   .table = B.t.hdr,
+					   .channels = B.ch,
+					   .handoff = b_hands_off ? &B.handoff : NULL};
 
 		CHECK_EQ(port_mem_pair_new(&A.addr, &B.addr, &A.port[i], &B.port[i]), 0);
 		ca.port = A.port[i];
