@@ -8,6 +8,7 @@
 #include "control/driftd.h"
 
 #include "control/ctl_proto.h"
+#include "dataplane/shm_guard.h"
 
 #include "internal/atomics.h"
 
@@ -65,6 +66,14 @@ static int map_channel(struct driftd *d, unsigned k)
 		c->fd = -1;
 		return -EAGAIN;
 	}
+	/* The application holding the file could truncate it under us. */
+	store_release(&c->is_broken, 0u);
+	if (shm_guard_register(m, c->map_bytes, &c->is_broken) != 0) {
+		munmap(m, c->map_bytes);
+		close(c->fd);
+		c->fd = -1;
+		return -ENOSPC;
+	}
 	c->is_mapped = true;
 	c->owner_pid = read_once(&c->hdr->owner_pid);
 	c->ctl_client = -1;
@@ -85,17 +94,20 @@ int channels_open(struct driftd *d)
 	return 0;
 }
 
+static void unmap_channel(struct driftd_channel *c)
+{
+	shm_guard_unregister(c->hdr);
+	munmap(c->hdr, c->map_bytes);
+	close(c->fd);
+	c->fd = -1;
+	c->is_mapped = false;
+}
+
 void channels_close(struct driftd *d)
 {
-	for (unsigned k = 0; k < SHM_APP_CHANNELS; k++) {
-		struct driftd_channel *c = &d->channels[k];
-
-		if (!c->is_mapped)
-			continue;
-		munmap(c->hdr, c->map_bytes);
-		close(c->fd);
-		c->is_mapped = false;
-	}
+	for (unsigned k = 0; k < SHM_APP_CHANNELS; k++)
+		if (d->channels[k].is_mapped)
+			unmap_channel(&d->channels[k]);
 }
 
 static bool pid_is_alive(uint32_t pid)
@@ -163,13 +175,25 @@ void channels_adopt_orphans(struct driftd *d, int k)
 	installer_sync_dirty(d);
 }
 
-/* Frees channels whose application has exited. */
+/* Frees channels whose application has exited, and retires truncated ones. */
 void channels_reap(struct driftd *d)
 {
 	for (int k = 0; k < SHM_APP_CHANNELS; k++) {
 		struct driftd_channel *c = &d->channels[k];
 
-		if (c->is_mapped && c->owner_pid && !pid_is_alive(c->owner_pid))
+		if (!c->is_mapped)
+			continue;
+		if (load_acquire(&c->is_broken)) {
+			fprintf(stderr,
+				"driftd: application channel app%d was truncated by the program "
+				"holding it (pid %u); it is out of service until drift-dp restarts "
+				"(do not resize channel files)\n",
+				k, c->owner_pid);
+			channels_detach(d, k);
+			unmap_channel(c);
+			continue;
+		}
+		if (c->owner_pid && !pid_is_alive(c->owner_pid))
 			channels_detach(d, k);
 	}
 }

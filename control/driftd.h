@@ -52,6 +52,7 @@ struct driftd_channel {
 	int fd;
 	struct shm_app_header *hdr;
 	size_t map_bytes; /* what we mapped; never the (application-writable) header's size */
+	_Atomic uint32_t is_broken; /* the file was truncated under us (shm_guard.h) */
 	uint32_t owner_pid;
 	int ctl_client; /* index of the ctl connection that attached it, -1 */
 };

@@ -12,6 +12,7 @@
 #include "dataplane/app_channel.h"
 
 #include "control/ctl_proto.h"
+#include "dataplane/shm_guard.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -140,7 +141,7 @@ err_unlink:
 	return rc;
 }
 
-int app_channel_open(struct app_channel *c, const char *path, uint32_t k, uint32_t workers)
+static int open_unguarded(struct app_channel *c, const char *path, uint32_t k, uint32_t workers)
 {
 	int rc;
 
@@ -155,6 +156,16 @@ int app_channel_open(struct app_channel *c, const char *path, uint32_t k, uint32
 	else if (rc != -ENOENT && rc != -EPROTO)
 		return rc;
 	return create_new(c, path, k, workers);
+}
+
+int app_channel_open(struct app_channel *c, const char *path, uint32_t k, uint32_t workers)
+{
+	int rc = open_unguarded(c, path, k, workers);
+
+	/* The application holding the file could truncate it under us. */
+	if (rc == 0 && (rc = shm_guard_register(c->hdr, c->map_bytes, &c->is_broken)) != 0)
+		app_channel_close(c);
+	return rc;
 }
 
 static int channel_path(char *buf, size_t len, const char *dir, uint32_t k)
@@ -185,8 +196,10 @@ int app_channel_open_all(struct app_channel ch[SHM_APP_CHANNELS], const char *di
 
 void app_channel_close(struct app_channel *c)
 {
-	if (c->hdr)
+	if (c->hdr) {
+		shm_guard_unregister(c->hdr);
 		munmap(c->hdr, c->map_bytes);
+	}
 	c->hdr = NULL;
 	c->map_bytes = 0;
 }

@@ -33,7 +33,19 @@
 struct app_channel {
 	struct shm_app_header *hdr; /* NULL when not mapped */
 	size_t map_bytes;
+	/*
+	 * drift-dp's mappings are guarded (shm_guard.h): 1 once the file was
+	 * truncated under us and the mapping replaced by zero pages. The
+	 * channel is out of service from then on: use app_channel_live().
+	 */
+	_Atomic uint32_t is_broken;
 };
+
+/* The mapped header, or NULL if the channel is not mapped or out of service. */
+static inline struct shm_app_header *app_channel_live(struct app_channel *c)
+{
+	return c->hdr && !load_acquire(&c->is_broken) ? c->hdr : NULL;
+}
 
 /*
  * drift-dp: maps <dir>/app<k> for k in 0..SHM_APP_CHANNELS-1. An existing
@@ -55,6 +67,11 @@ int app_channel_open(struct app_channel *c, const char *path, uint32_t k, uint32
  * the file, or -errno.
  */
 int app_channel_map_fd(struct app_channel *c, int fd);
+
+/*
+ * drift-dp and driftd: app_channel_open() guards the mapping against the
+ * file being truncated (shm_guard.h), app_channel_close() stops guarding.
+ */
 
 /* Unmaps one channel / all of them; safe on unmapped ones. Files stay. */
 void app_channel_close(struct app_channel *c);

@@ -26,6 +26,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -500,14 +501,37 @@ static int drop_caps(struct dp *d)
 	return rc;
 }
 
-static int wait_signal(int sfd)
+/* Says once per channel that its file was truncated under us (shm_guard.h). */
+static void report_broken_channels(struct dp *d, bool reported[SHM_APP_CHANNELS])
 {
-	struct signalfd_siginfo si;
+	for (uint32_t k = 0; k < SHM_APP_CHANNELS; k++) {
+		if (reported[k] || !d->ch[k].hdr || !load_acquire(&d->ch[k].is_broken))
+			continue;
+		reported[k] = true;
+		fprintf(stderr,
+			"drift-dp: application channel app%u was truncated by the program holding "
+			"it; it is out of service (its DATA is dropped as no_app). Restart "
+			"drift-dp to re-create it, and do not resize channel files\n",
+			k);
+	}
+}
 
-	while (read(sfd, &si, sizeof(si)) < 0)
-		if (errno != EINTR)
+/* Waits for SIGINT/SIGTERM, looking at the channels once a second meanwhile. */
+static int wait_signal(struct dp *d, int sfd)
+{
+	bool reported[SHM_APP_CHANNELS] = {false};
+	struct signalfd_siginfo si;
+	struct pollfd pfd = {.fd = sfd, .events = POLLIN};
+
+	for (;;) {
+		int n = poll(&pfd, 1, 1000);
+
+		if (n < 0 && errno != EINTR)
 			return -errno;
-	return 0;
+		report_broken_channels(d, reported);
+		if (n > 0 && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+			return 0;
+	}
 }
 
 static void teardown(struct dp *d)
@@ -566,7 +590,7 @@ int main(int argc, char **argv)
 	if (!rc)
 		rc = drop_caps(&d);
 	if (!rc)
-		rc = wait_signal(sfd);
+		rc = wait_signal(&d, sfd);
 	teardown(&d);
 	if (sfd >= 0)
 		close(sfd);

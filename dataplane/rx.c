@@ -253,15 +253,17 @@ static struct shm_app_msg *reserve_msg(struct worker *w, const struct slot_view 
 				       enum shm_drop *why)
 {
 	struct worker_app_rx *a;
+	struct shm_app_header *h;
 	struct spsc_ring *r;
 	int32_t k = v->app_channel;
 
-	if (k < 0 || k >= SHM_APP_CHANNELS || !w->channels || !w->channels[k].hdr) {
+	if (k < 0 || k >= SHM_APP_CHANNELS || !w->channels ||
+	    !(h = app_channel_live(&w->channels[k]))) {
 		*why = SHM_DROP_NO_APP;
 		return NULL;
 	}
 	a = &w->app_rx[k];
-	r = shm_app_rx_ring(w->channels[k].hdr, w->index);
+	r = shm_app_rx_ring(h, w->index);
 	/* Reserve once per burst; a burst never needs more than PORT_BURST_MAX entries. */
 	if (!a->reserved && !a->used)
 		a->reserved = spsc_ring_reserve(r, PORT_BURST_MAX, &a->at);

@@ -58,12 +58,13 @@ struct tx_burst {
 static void gather(struct worker *w, struct tx_burst *b)
 {
 	for (uint32_t k = 0; k < SHM_APP_CHANNELS && w->channels; k++) {
+		struct shm_app_header *h = app_channel_live(&w->channels[k]);
 		struct spsc_ring *r;
 		uint32_t n;
 
-		if (!w->channels[k].hdr || b->n_items == PORT_BURST_MAX)
+		if (!h || b->n_items == PORT_BURST_MAX)
 			continue;
-		r = shm_app_tx_ring(w->channels[k].hdr, w->index);
+		r = shm_app_tx_ring(h, w->index);
 		n = spsc_ring_peek(r, PORT_BURST_MAX - b->n_items, &b->at[k]);
 		for (uint32_t i = 0; i < n; i++) {
 			struct tx_item *it = &b->items[b->n_items++];

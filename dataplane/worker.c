@@ -222,7 +222,7 @@ static void arm_sources(struct worker *w, uint32_t expect[SHM_APP_CHANNELS])
 			app_channel_sleep_begin(&w->handoff->waker[w->index].wake,
 						&w->handoff->waker[w->index].needs_wakeup);
 	for (uint32_t k = 0; k < SHM_APP_CHANNELS && w->channels; k++) {
-		struct shm_app_header *h = w->channels[k].hdr;
+		struct shm_app_header *h = app_channel_live(&w->channels[k]);
 
 		if (h)
 			expect[k] = app_channel_sleep_begin(&h->dp[w->index].wake,
@@ -234,9 +234,12 @@ static void disarm_sources(struct worker *w)
 {
 	if (w->handoff)
 		app_channel_sleep_end(&w->handoff->waker[w->index].needs_wakeup);
-	for (uint32_t k = 0; k < SHM_APP_CHANNELS && w->channels; k++)
-		if (w->channels[k].hdr)
-			app_channel_sleep_end(&w->channels[k].hdr->dp[w->index].needs_wakeup);
+	for (uint32_t k = 0; k < SHM_APP_CHANNELS && w->channels; k++) {
+		struct shm_app_header *h = app_channel_live(&w->channels[k]);
+
+		if (h)
+			app_channel_sleep_end(&h->dp[w->index].needs_wakeup);
+	}
 }
 
 static void reap(struct worker *w)
@@ -285,7 +288,7 @@ static void sleep_once(struct worker *w, const uint32_t expect[SHM_APP_CHANNELS]
 		}
 	}
 	for (uint32_t k = 0; k < SHM_APP_CHANNELS && w->channels; k++) {
-		struct shm_app_header *h = w->channels[k].hdr;
+		struct shm_app_header *h = app_channel_live(&w->channels[k]);
 		struct io_uring_sqe *sqe;
 
 		if (!h)

@@ -13,6 +13,8 @@
 #   5. drift-dp restarted: driftd re-installs the session, traffic resumes
 #      without a new handshake
 #   6. 10 000 sessions (engine-driven clients) installed, each carrying traffic
+#   7. the channel files truncated under both daemons: neither dies, drift-dp
+#      says which channel is out of service
 #
 #    netns dpa-PID                              netns dpb-PID
 #   ┌─────────────────────────────┐  veth      ┌─────────────────────────────┐
@@ -253,4 +255,27 @@ if [ "$n_up" -lt 10000 ]; then
 fi
 stop_key sink6
 
-echo "PASS: two-process dataplane (bulk hash, show, driftd restarts, rekeys, drift-dp restart, 10 000 sessions)"
+# ---- 7. a truncated channel file
+step "7. the channel files truncated by the program holding them: drift-dp and driftd carry on"
+bg_on sink7 b "$drift" sink --accept-any --name t --count 1000000 --timeout 6 --allow-loss
+sleep 0.5
+bg_on blast7 a "$drift" blast --to 198.18.88.2:7878 --peer "$pub_b" --name t --count 30000 --rate 10000
+sleep 1
+for f in "$work"/run-b/t/app[0-9]*; do
+	truncate -s 0 "$f" || fail "cannot truncate $f"
+done
+wait "${pid[blast7]}" || fail "drift blast failed while B's channels were truncated"
+unset "pid[blast7]"
+# The sink maps the same file: its "Bus error" (if printed) is its own, and expected.
+stop_key sink7 -KILL
+sleep 1.5            # drift-dp looks at its channels once a second
+kill -0 "${pid[dp-b-t]}" 2>/dev/null || fail "drift-dp died when its channel files were truncated"
+kill -0 "${pid[driftd-b-t]}" 2>/dev/null || fail "driftd died when its channel files were truncated"
+grep -q "was truncated by the program holding it" "$work/dp-b-t.log" ||
+	fail "drift-dp did not report the truncated channel"
+grep -h "was truncated" "$work/dp-b-t.log" | head -n 1 | sed 's/^/   /'
+on b "$drift" show --name t >/dev/null || fail "drift show after the truncation"
+no_app=$(on b "$drift" show dump --name t | awk -F'\t' '$1 == "drop" && $2 == "dp" && $3 == "no_app" { print $4 }')
+echo "   both daemons up; DATA for the broken channel dropped as no_app: ${no_app:-0}"
+
+echo "PASS: two-process dataplane (bulk hash, show, driftd restarts, rekeys, drift-dp restart, 10 000 sessions, truncated channels)"

@@ -49,6 +49,7 @@ static const char *const case_names[] = {
 	[15] = "no application channel: NO_APP after authentication",
 	[16] = "drop names cover every reason",
 	[17] = "handed back by driftd, another session's CID: up again as PUNT_TRIED",
+	[18] = "a channel file truncated under the worker: dropped as NO_APP, no crash",
 };
 
 #include "tests/lib/dp_world.h"
@@ -354,6 +355,40 @@ static void case_reinject_collision(void)
 	store_release(&B.t.hdr->driftd_pid, 0u);
 }
 
+/*
+ * The application holding app1 truncates it. The worker's next delivery
+ * into it faults; the guard (shm_guard.h) absorbs the fault, the channel
+ * goes out of service (NO_APP drops) and the worker carries on with the
+ * other channels.
+ */
+static void case_truncated_channel(void)
+{
+	uint8_t k1[32], k0[32], f[WIRE_MAX_PACKET_BYTES], p[16];
+	char path[128];
+	struct shm_app_msg m;
+	uint64_t before;
+
+	b_session(8, 0x81, k1, 1);
+	b_session(9, 0x82, k0, 0);
+	snprintf(path, sizeof(path), "%s/app1", B.dir);
+	CHECK_EQ(truncate(path, 0), 0);
+	memset(p, 0x18, sizeof(p));
+	before = drops(&B, SHM_DROP_NO_APP);
+	inject(f, seal_frame(f, k1, 0, rx_cid_of(&B, 8, 0), 1, p, sizeof(p)), &A.addr);
+	WAIT_FOR(read_once(&B.ch[1].is_broken) == 1u);
+	CHECK_EQ(read_once(&B.ch[1].is_broken), 1u);
+	CHECK(app_channel_live(&B.ch[1]) == NULL);
+	inject(f, seal_frame(f, k1, 0, rx_cid_of(&B, 8, 0), 2, p, sizeof(p)), &A.addr);
+	WAIT_FOR(drops(&B, SHM_DROP_NO_APP) >= before + 1);
+	CHECK(drops(&B, SHM_DROP_NO_APP) >= before + 1);
+	/* The worker is alive and channel 0 still delivers. */
+	inject(f, seal_frame(f, k0, 0, rx_cid_of(&B, 9, 0), 1, p, sizeof(p)), &A.addr);
+	CHECK(app_recv_wait(&B, &m, WAIT_MS));
+	CHECK_EQ(m.slot, 9u);
+	CHECK_MEM(m.data, p, sizeof(p));
+	CHECK(app_channel_live(&B.ch[0]) != NULL);
+}
+
 static uint8_t rekey_key[32];
 
 static void do_rekey(void)
@@ -550,6 +585,7 @@ int main(void)
 		{15, case_no_app, 1},
 		{16, case_drop_names, 1},
 		{17, case_reinject_collision, 1},
+		{18, case_truncated_channel, 1},
 	};
 
 	if (backend_init() != 0) {
