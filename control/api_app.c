@@ -137,10 +137,14 @@ static int ctl_recv_line(int sock, char *buf, size_t cap, int *fd, uint64_t dead
 	if (n < 0)
 		return errno == ECONNRESET ? -EPIPE : -errno;
 	take_fds(&msg, fd);
-	if (n == 0)
-		return -EPIPE;
-	if (msg.msg_flags & MSG_TRUNC)
-		return -EPROTO;
+	if (n == 0 || (msg.msg_flags & MSG_TRUNC)) {
+		/* No usable line: a descriptor that came with it is not the caller's to keep. */
+		if (fd && *fd >= 0) {
+			close(*fd);
+			*fd = -1;
+		}
+		return n == 0 ? -EPIPE : -EPROTO;
+	}
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		n--;
 	buf[n] = 0;
@@ -184,11 +188,15 @@ static int exchange(struct DriftApp *app, const char *line, uint32_t timeout_ms,
 		if (each_line)
 			each_line(ctx, buf);
 		if (starts_word(buf, "ok") || starts_word(buf, "err")) {
-			if (fd)
-				*fd = got_fd;
 			strcpy(final, buf);
-			if (buf[0] == 'o')
+			if (buf[0] == 'o') {
+				if (fd)
+					*fd = got_fd;
 				return 0;
+			}
+			/* A refusal hands over nothing, whatever came with it. */
+			if (got_fd >= 0)
+				close(got_fd);
 			snprintf(app->last_error, sizeof(app->last_error), "%s",
 				 buf + 3 + !!buf[3]);
 			return -EREMOTEIO;

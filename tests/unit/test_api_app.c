@@ -10,6 +10,7 @@
  * malformed attach replies and channel files, checking each fails cleanly
  * and leaks no descriptor.
  */
+#include "control/ctl_proto.h"
 #include "drift_app.h"
 
 #include "internal/shm_layout.h"
@@ -43,6 +44,8 @@ enum attach_mode {
 	ATTACH_BAD_RING,      /* a ring of the wrong geometry */
 	ATTACH_BUSY,	      /* "err all channels in use" */
 	ATTACH_HANG_UP,	      /* closes the connection */
+	ATTACH_ERR_WITH_FD,   /* "err ..." that carries a descriptor anyway */
+	ATTACH_TOO_LONG,      /* a reply longer than any line, with a descriptor */
 };
 
 static char run_dir[64];
@@ -149,6 +152,17 @@ static bool answer_attach(int fd)
 		return true;
 	case ATTACH_HANG_UP:
 		return false;
+	case ATTACH_ERR_WITH_FD:
+		send_reply(fd, "err all 4 application channels are in use: detach one", chan_fd);
+		return true;
+	case ATTACH_TOO_LONG: {
+		static char line[CTL_MSG_MAX_BYTES + 64];
+
+		memset(line, 'x', sizeof(line) - 1);
+		memcpy(line, "ok channel=0 workers=2 ", 23);
+		send_reply(fd, line, chan_fd);
+		return true;
+	}
 	}
 	send_reply(fd, "ok channel=0 workers=2", f);
 	close(f);
@@ -304,6 +318,8 @@ static void test_attach_malformed(void)
 		/* 6 */ {ATTACH_BAD_RING, -EPROTO},
 		/* 7 */ {ATTACH_BUSY, -EBUSY},
 		/* 8 */ {ATTACH_HANG_UP, -EPIPE},
+		/* 9 */ {ATTACH_ERR_WITH_FD, -EBUSY},
+		/* 10 */ {ATTACH_TOO_LONG, -EPROTO},
 	};
 	char missing[128];
 	int err = 0, before;
