@@ -69,6 +69,8 @@ static void io_event(void *ctx, const struct engine_event *ev)
 	struct driftd_peer *p;
 
 	vpn_on_event(d, ev);
+	if (ev->type == ENGINE_EV_DATA && vpn_on_data(d, ev))
+		return;
 	if (ev->type == ENGINE_EV_DATA) {
 		/* Long-header DATA (and punted short DATA before install) goes by driftd. */
 		p = installer_peer(d, ev->peer_id, true);

@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -169,6 +170,35 @@ void vpn_on_event(struct driftd *d, const struct engine_event *ev)
 	default:
 		break;
 	}
+}
+
+bool vpn_on_data(struct driftd *d, const struct engine_event *ev)
+{
+	struct spsc_ring *r;
+	struct shm_event *out;
+	struct driftd_vpn_peer *v;
+	uint32_t at;
+
+	if (!d->vpn.is_on)
+		return false;
+	v = find_by_id(d, ev->peer_id);
+	/* Keepalives (empty) need no write; strangers have no AllowedIPs. */
+	if (!v || !ev->payload_len || ev->payload_len > WIRE_MAX_PAYLOAD_BYTES)
+		return true;
+	r = shm_reinject_ring_at(d->table.hdr, 0);
+	if (spsc_ring_reserve(r, 1, &at) != 1) {
+		d->stats.reinject_full++;
+		return true;
+	}
+	out = spsc_ring_entry(r, at);
+	memset(out, 0, offsetof(struct shm_event, data));
+	out->type = SHM_EV_TUN_WRITE;
+	out->len = (uint16_t)(WIRE_KEY_BYTES + ev->payload_len);
+	memcpy(out->data, v->pub, WIRE_KEY_BYTES);
+	memcpy(out->data + WIRE_KEY_BYTES, ev->payload, ev->payload_len);
+	spsc_ring_submit(r, 1);
+	d->vpn.early_packets++;
+	return true;
 }
 
 /* ---- peers ------------------------------------------------------------------ */
@@ -406,9 +436,10 @@ size_t vpn_metrics_render(struct driftd *d, char *buf, size_t cap)
 	    "# TYPE drift_tun_reads_total counter\ndrift_tun_reads_total %llu\n"
 	    "# TYPE drift_tun_segments_total counter\ndrift_tun_segments_total %llu\n"
 	    "# TYPE drift_tun_writes_total counter\ndrift_tun_writes_total %llu\n"
-	    "# TYPE drift_tun_coalesced_total counter\ndrift_tun_coalesced_total %llu\n",
+	    "# TYPE drift_tun_coalesced_total counter\ndrift_tun_coalesced_total %llu\n"
+	    "# TYPE drift_tun_early_packets_total counter\ndrift_tun_early_packets_total %llu\n",
 	    (unsigned long long)tun[0], (unsigned long long)tun[1], (unsigned long long)tun[2],
-	    (unsigned long long)tun[3]);
+	    (unsigned long long)tun[3], (unsigned long long)d->vpn.early_packets);
 	return o.len;
 }
 

@@ -51,7 +51,8 @@ struct driftd_vpn {
 	uint32_t n;
 	int metrics_fd; /* listening TCP socket on 127.0.0.1, -1 off */
 	uint16_t metrics_port;
-	FILE *qlog; /* NULL off */
+	FILE *qlog;		/* NULL off */
+	uint64_t early_packets; /* DATA driftd opened and handed to the TUN (vpn_on_data) */
 };
 
 /* Turns the mode on; metrics_port 0 and qlog_path NULL mean off. Returns 0 or -errno. */
@@ -67,6 +68,13 @@ void vpn_tick(struct driftd *d, uint64_t now_ms);
 
 /* Every engine event, before driftd acts on it: counters and the qlog line. */
 void vpn_on_event(struct driftd *d, const struct engine_event *ev);
+/*
+ * DATA the engine opened (a new session's first packets reach driftd before
+ * its slot is installed): in drift-vpn mode it belongs on the TUN, so it
+ * goes to worker 0 as SHM_EV_TUN_WRITE, which checks it against the peer's
+ * AllowedIPs like its own. True when the event was drift-vpn's to handle.
+ */
+bool vpn_on_data(struct driftd *d, const struct engine_event *ev);
 
 /* The Prometheus text exposition of everything drift-vpn counts (also used by tests). */
 size_t vpn_metrics_render(struct driftd *d, char *buf, size_t cap);

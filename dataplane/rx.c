@@ -483,6 +483,11 @@ static uint32_t drain_ring(struct worker *w, struct spsc_ring *r, bool from_drif
 		struct port_pkt pkt = {.data = ev->data, .addr = ev->from};
 		struct rx_pkt p = {.pkt = &pkt, .from_driftd = from_driftd, .may_hold = true};
 
+		/* drift-vpn: DATA driftd opened before the session was installed. */
+		if (from_driftd && ev->type == SHM_EV_TUN_WRITE) {
+			tun_rx_from_driftd(w, ev);
+			continue;
+		}
 		/* driftd's entry is not trusted more than the wire: clamp its length. */
 		pkt.len = ev->len <= WIRE_MAX_PACKET_BYTES ? ev->len : WIRE_MAX_PACKET_BYTES + 1;
 		if (is_holding || !rx_one(w, &p)) {

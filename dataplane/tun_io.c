@@ -356,6 +356,8 @@ void tun_tx_release(struct tun_worker *t, uint32_t n)
 
 /* ---- network -> TUN ------------------------------------------------------ */
 
+static const uint32_t NO_SLOT = UINT32_MAX; /* a packet driftd opened: no slot to charge */
+
 uint8_t *tun_rx_buffer(struct worker *w)
 {
 	struct tun_worker *t = w->tun;
@@ -365,13 +367,18 @@ uint8_t *tun_rx_buffer(struct worker *w)
 	return t->rx_buf[t->rx_n];
 }
 
-void tun_rx_commit(struct worker *w, uint32_t slot, uint16_t len)
+/*
+ * The packet in rx_buf[rx_n], sent by `peer` (TUN_NO_PEER: none we know):
+ * checked and queued for the next flush. Drops are charged to `slot` when
+ * there is one (NO_SLOT: driftd's packets, before any slot existed).
+ */
+static void rx_accept(struct worker *w, uint32_t peer, uint32_t slot, uint16_t len)
 {
 	struct tun_worker *t = w->tun;
 	const uint8_t *pkt = t->rx_buf[t->rx_n];
 	uint8_t version = len ? pkt[0] >> 4 : 0;
-	uint32_t peer;
 	enum shm_drop why = SHM_DROP_COUNT;
+	uint32_t owner;
 
 	/* An empty DATA packet is a keepalive: nothing to write. */
 	if (!len)
@@ -379,18 +386,46 @@ void tun_rx_commit(struct worker *w, uint32_t slot, uint16_t len)
 	if ((version != 4 || len < 20) && (version != 6 || len < 40))
 		why = SHM_DROP_TUN_BAD_PACKET;
 	/* Cryptokey routing, inbound: the inner source must be one the sending peer owns. */
-	else if (slot >= t->slot_count || t->slot_peer[slot] == TUN_NO_PEER ||
-		 !allowed_ips_lookup_packet(&t->shared->table, pkt, len, false, &peer) ||
-		 peer != t->slot_peer[slot])
+	else if (peer == TUN_NO_PEER ||
+		 !allowed_ips_lookup_packet(&t->shared->table, pkt, len, false, &owner) ||
+		 owner != peer)
 		why = SHM_DROP_TUN_SPOOF;
 	if (why != SHM_DROP_COUNT) {
-		shm_slot_stats_at(w->hdr, w->index, slot)->drops++;
+		if (slot != NO_SLOT)
+			shm_slot_stats_at(w->hdr, w->index, slot)->drops++;
 		worker_drop(w, why);
 		return;
 	}
 	t->rx_pkts[t->rx_n].data = pkt;
 	t->rx_pkts[t->rx_n].len = len;
 	t->rx_n++;
+}
+
+void tun_rx_commit(struct worker *w, uint32_t slot, uint16_t len)
+{
+	struct tun_worker *t = w->tun;
+
+	rx_accept(w, slot < t->slot_count ? t->slot_peer[slot] : TUN_NO_PEER, slot, len);
+}
+
+void tun_rx_from_driftd(struct worker *w, const struct shm_event *ev)
+{
+	struct tun_worker *t = w->tun;
+	uint16_t len;
+	uint8_t *buf;
+
+	/* driftd's entry is checked as the wire's would be. */
+	if (!t || ev->len < WIRE_KEY_BYTES || ev->len > WIRE_KEY_BYTES + WIRE_MAX_PAYLOAD_BYTES) {
+		worker_drop(w, t ? SHM_DROP_TUN_BAD_PACKET : SHM_DROP_NO_APP);
+		return;
+	}
+	len = (uint16_t)(ev->len - WIRE_KEY_BYTES);
+	if (!(buf = tun_rx_buffer(w))) {
+		tun_rx_flush(w);
+		buf = tun_rx_buffer(w);
+	}
+	memcpy(buf, ev->data + WIRE_KEY_BYTES, len);
+	rx_accept(w, tun_shared_peer_of(t->shared, ev->data), NO_SLOT, len);
 }
 
 void tun_rx_flush(struct worker *w)

@@ -106,6 +106,12 @@ void tun_tx_release(struct tun_worker *t, uint32_t n);
 uint8_t *tun_rx_buffer(struct worker *w);
 /* The packet opened into the last buffer is len bytes from `slot`: keep it or drop it. */
 void tun_rx_commit(struct worker *w, uint32_t slot, uint16_t len);
+/*
+ * rx.c, the reinject ring: a packet driftd opened before the session was
+ * installed (SHM_EV_TUN_WRITE). Same checks as the worker's own packets
+ * (the inner source must be the sending peer's), then the same TUN batch.
+ */
+void tun_rx_from_driftd(struct worker *w, const struct shm_event *ev);
 /* End of an rx burst: coalesce and write what was kept. */
 void tun_rx_flush(struct worker *w);
 

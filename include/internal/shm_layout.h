@@ -202,6 +202,12 @@ enum shm_event_type {
 		4, /* authenticated DATA for slot from `from` != slot addr; len = its size */
 	SHM_EV_PUNT_TRIED = 5, /* a short header no installed key opened: for a session not yet
 			       * installed (CID collision), never to be re-injected */
+	/*
+	 * driftd -> worker (reinject ring), drift-vpn: DATA driftd opened before
+	 * the session was installed, for the TUN. data = the sender's public key
+	 * (WIRE_KEY_BYTES) || the IP packet; len counts both.
+	 */
+	SHM_EV_TUN_WRITE = 6,
 };
 
 struct shm_event {
@@ -305,7 +311,7 @@ static inline struct spsc_ring *shm_event_ring_at(struct shm_table_header *h, ui
 	return (struct spsc_ring *)((uint8_t *)h + h->events_off + (size_t)w * h->event_ring_bytes);
 }
 
-/* driftd -> worker w (SHM_EV_PUNT entries to run through rx again). */
+/* driftd -> worker w: SHM_EV_PUNT entries to run through rx again, SHM_EV_TUN_WRITE. */
 static inline struct spsc_ring *shm_reinject_ring_at(struct shm_table_header *h, uint32_t w)
 {
 	return (struct spsc_ring *)((uint8_t *)h + h->reinject_off +

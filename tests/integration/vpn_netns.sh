@@ -254,7 +254,9 @@ wait_ping a "${tun4[h]}" 40 || fail "A did not get back to the restarted H" # 15
 grep -q '"vpn:peer_unresponsive"' "$work/a.qlog" || fail "A's qlog has no peer_unresponsive event"
 wait_ping a "${tun4[b]}" 20 || fail "A cannot reach B through the restarted H"
 metrics h | grep -q "^drift_peer_up{peer=\"${pub[b]}\".*} 1" || fail "B is not up on the restarted H"
-echo "   A and B back through H $(($(date +%s) - t0)) s after H restarted (A's qlog: peer_unresponsive)"
+early=$(metrics h | awk '/^drift_tun_early_packets_total/ { print $2 }')
+echo "   A and B back through H $(($(date +%s) - t0)) s after H restarted (A's qlog: peer_unresponsive;" \
+	"packets H's driftd opened before install, written to its TUN: ${early:-0})"
 
 step "7. doctor without TUN permission"
 out=$(on h setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \

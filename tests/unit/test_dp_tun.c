@@ -12,6 +12,9 @@
  *      (tun_spoof); a destination no peer owns (tun_no_peer); a peer with
  *      no session (tun_peer_down); a read too short for a vnet header
  *      (tun_bad_packet)
+ *   4. packets driftd opened before the session was installed
+ *      (SHM_EV_TUN_WRITE): written to the TUN; a spoofed source, an unknown
+ *      sender and a bad length dropped
  */
 #include "dataplane/tun_io.h"
 #include "tests/lib/dp_world.h"
@@ -367,6 +370,54 @@ static void test_refused(void)
 	CHECK_EQ(tun_read(tun_b, out, sizeof(out), 200), -1);
 }
 
+/* What driftd's vpn_on_data() does with DATA it opened: SHM_EV_TUN_WRITE on worker 0. */
+static void from_driftd(const uint8_t pub[32], const uint8_t *pkt, size_t len, size_t ev_len)
+{
+	struct spsc_ring *r = shm_reinject_ring_at(B.t.hdr, 0);
+	struct shm_event *ev;
+	uint32_t at;
+
+	CHECK_EQ(spsc_ring_reserve(r, 1, &at), 1u);
+	ev = spsc_ring_entry(r, at);
+	memset(ev, 0, sizeof(*ev));
+	ev->type = SHM_EV_TUN_WRITE;
+	ev->len = (uint16_t)ev_len;
+	memcpy(ev->data, pub, 32);
+	memcpy(ev->data + 32, pkt, len);
+	spsc_ring_submit(r, 1);
+}
+
+/* 4: a new session's first packets, opened by driftd, reach the TUN with the same checks. */
+static void test_from_driftd(void)
+{
+	static const uint8_t a4[4] = {10, 9, 0, 1}, b4[4] = {10, 9, 0, 2},
+			     spoof[4] = {10, 9, 0, 77};
+	uint8_t pkt[1400], out[2048];
+	size_t len = build_v4(pkt, a4, b4, 17, 0, 700, 9);
+	uint64_t spoofed = drops(&B, SHM_DROP_TUN_SPOOF), bad = drops(&B, SHM_DROP_TUN_BAD_PACKET);
+	ssize_t n;
+
+	from_driftd(pub_a, pkt, len, 32 + len);
+	n = tun_read(tun_b, out, sizeof(out), 5000);
+	CHECK_EQ(n, (ssize_t)(VH + len));
+	if (n == (ssize_t)(VH + len))
+		CHECK(memcmp(out + VH, pkt, len) == 0);
+	/* A source A does not own, or a sender B has no AllowedIPs for: tun_spoof. */
+	len = build_v4(pkt, spoof, b4, 17, 0, 100, 1);
+	from_driftd(pub_a, pkt, len, 32 + len);
+	CHECK(wait_drop(&B, SHM_DROP_TUN_SPOOF, spoofed + 1));
+	len = build_v4(pkt, a4, b4, 17, 0, 100, 1);
+	from_driftd(pub_c, pkt, len, 32 + len);
+	CHECK(wait_drop(&B, SHM_DROP_TUN_SPOOF, spoofed + 2));
+	/* A length driftd should never write: checked as the wire's would be. */
+	from_driftd(pub_a, pkt, 0, 31);
+	CHECK(wait_drop(&B, SHM_DROP_TUN_BAD_PACKET, bad + 1));
+	from_driftd(pub_a, pkt, 0, 32 + WIRE_MAX_PAYLOAD_BYTES + 1);
+	CHECK(wait_drop(&B, SHM_DROP_TUN_BAD_PACKET, bad + 2));
+	CHECK_EQ(drops(&B, SHM_DROP_TUN_SPOOF), spoofed + 2);
+	CHECK_EQ(tun_read(tun_b, out, sizeof(out), 200), -1);
+}
+
 int main(void)
 {
 	static const uint8_t key[32] = {7, 7, 7};
@@ -381,6 +432,7 @@ int main(void)
 	test_tso_gro();
 	test_fragment_grouping();
 	test_refused();
+	test_from_driftd();
 	stop();
 	return harness_finish();
 }
