@@ -17,6 +17,7 @@
  *   SHM_EV_SEND_LONG   an application payload for a session with no tx CID
  *   SHM_EV_REKEY_DUE   the epoch's seq passed the auto-rekey threshold
  *   SHM_EV_NEW_SOURCE  authenticated DATA from another address: path validation
+ *   SHM_EV_TUN_WANT    drift-vpn: TUN traffic for a peer with no session: dial it now
  */
 #include "control/driftd.h"
 
@@ -188,6 +189,10 @@ static void on_event(struct driftd *d, uint32_t w, const struct shm_event *ev)
 			d->stats.rekey_due++;
 			engine_rekey(d->engine, now, p->id);
 		}
+		break;
+	case SHM_EV_TUN_WANT:
+		if (ev->len == WIRE_KEY_BYTES)
+			vpn_on_want(d, ev->data, now);
 		break;
 	case SHM_EV_NEW_SOURCE:
 		if ((p = peer_of_event(d, ev))) {

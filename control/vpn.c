@@ -201,6 +201,25 @@ bool vpn_on_data(struct driftd *d, const struct engine_event *ev)
 	return true;
 }
 
+void vpn_on_want(struct driftd *d, const uint8_t pub[WIRE_KEY_BYTES], uint64_t now_ms)
+{
+	struct driftd_vpn_peer *v = NULL;
+	struct engine_peer_info info;
+
+	if (!d->vpn.is_on)
+		return;
+	for (uint32_t i = 0; i < d->vpn.n && !v; i++)
+		if (!memcmp(d->vpn.peers[i].pub, pub, WIRE_KEY_BYTES))
+			v = &d->vpn.peers[i];
+	/* Only a peer with no session and no handshake under way (one may be, or be installing). */
+	if (!v || !v->has_endpoint || engine_peer_info(d->engine, v->id, &info) != 0 ||
+	    info.state != PEER_PENDING || engine_connect(d->engine, now_ms, v->id) != 0)
+		return;
+	v->connects++;
+	v->next_connect_ms = now_ms + VPN_RECONNECT_MS;
+	qlog(d, "vpn:connect_attempt", v->pub, "\"reason\":\"traffic\"");
+}
+
 /* ---- peers ------------------------------------------------------------------ */
 
 int vpn_add_peer(struct driftd *d, const uint8_t pub[WIRE_KEY_BYTES], const struct net_addr *addr,

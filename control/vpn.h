@@ -75,6 +75,8 @@ void vpn_on_event(struct driftd *d, const struct engine_event *ev);
  * AllowedIPs like its own. True when the event was drift-vpn's to handle.
  */
 bool vpn_on_data(struct driftd *d, const struct engine_event *ev);
+/* drift-dp saw TUN traffic for the peer with this key and no session: dial it now. */
+void vpn_on_want(struct driftd *d, const uint8_t pub[WIRE_KEY_BYTES], uint64_t now_ms);
 
 /* The Prometheus text exposition of everything drift-vpn counts (also used by tests). */
 size_t vpn_metrics_render(struct driftd *d, char *buf, size_t cap);

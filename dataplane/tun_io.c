@@ -102,11 +102,12 @@ int tun_worker_init(struct tun_worker *t, int fd, const struct tun_shared *s, ui
 	t->tails = malloc(TUN_READS_MAX * sizeof(*t->tails));
 	t->peer_slot = malloc(peers * sizeof(*t->peer_slot));
 	t->peer_gen = calloc(peers, sizeof(*t->peer_gen));
+	t->peer_want_ms = calloc(peers, sizeof(*t->peer_want_ms));
 	t->slot_peer = malloc(slot_count * sizeof(*t->slot_peer));
 	t->rx_buf = malloc(TUN_GRO_MAX_PKTS * sizeof(*t->rx_buf));
 	t->writes = malloc(TUN_GRO_MAX_PKTS * sizeof(*t->writes));
-	if (!t->q || !t->read_buf || !t->tails || !t->peer_slot || !t->peer_gen || !t->slot_peer ||
-	    !t->rx_buf || !t->writes) {
+	if (!t->q || !t->read_buf || !t->tails || !t->peer_slot || !t->peer_gen ||
+	    !t->peer_want_ms || !t->slot_peer || !t->rx_buf || !t->writes) {
 		tun_worker_fini(t);
 		return -ENOMEM;
 	}
@@ -132,6 +133,7 @@ void tun_worker_fini(struct tun_worker *t)
 	free(t->tails);
 	free(t->peer_slot);
 	free(t->peer_gen);
+	free(t->peer_want_ms);
 	free(t->slot_peer);
 	free(t->rx_buf);
 	free(t->writes);
@@ -194,6 +196,23 @@ void tun_map_refresh(struct worker *w)
 
 /* ---- TUN -> network ------------------------------------------------------ */
 
+/*
+ * Traffic for a peer with no session: ask driftd to dial it now rather than
+ * at its next retry (WireGuard starts a handshake on the first packet too).
+ * The packet itself is dropped (tun_peer_down); at most one ask a second.
+ */
+static void want_peer(struct worker *w, uint32_t peer)
+{
+	struct tun_worker *t = w->tun;
+	uint64_t now = worker_mono_ms();
+	static const struct net_addr none;
+
+	if (t->peer_want_ms[peer] && now - t->peer_want_ms[peer] < TUN_WANT_INTERVAL_MS)
+		return;
+	t->peer_want_ms[peer] = now;
+	worker_raise(w, SHM_EV_TUN_WANT, 0, 0, &none, t->shared->peers.pub[peer], WIRE_KEY_BYTES);
+}
+
 /* Splits one read into the tx queue, addressed to the peer its destination routes to. */
 static void route_read(struct worker *w, const uint8_t *buf, size_t n)
 {
@@ -227,6 +246,7 @@ static void route_read(struct worker *w, const uint8_t *buf, size_t n)
 	slot = t->peer_slot[peer];
 	if (slot == TUN_NO_PEER) {
 		w->stats->drops[SHM_DROP_TUN_PEER_DOWN] += segs;
+		want_peer(w, peer);
 		return;
 	}
 	for (uint32_t i = 0; i < segs; i++) {

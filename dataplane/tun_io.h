@@ -40,6 +40,8 @@ enum tun_io_const {
 	 * by the TUN's poll, so this delays nothing after a sleep.
 	 */
 	TUN_EMPTY_SKIP = 8,
+	/* A packet for a peer with no session asks driftd to dial it, at most this often. */
+	TUN_WANT_INTERVAL_MS = 1000,
 };
 
 /* Built once by drift-dp, read by every worker. */
@@ -70,6 +72,7 @@ struct tun_worker {
 	uint64_t map_seq;
 	bool has_map;
 	uint32_t *peer_slot, *peer_gen; /* [peers.n] */
+	uint64_t *peer_want_ms;		/* [peers.n] last SHM_EV_TUN_WANT for the peer, 0 never */
 	uint32_t *slot_peer;		/* [slot_count] */
 	/* rx: this burst's opened packets */
 	uint8_t (*rx_buf)[WIRE_MAX_PAYLOAD_BYTES];

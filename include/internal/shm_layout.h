@@ -208,6 +208,8 @@ enum shm_event_type {
 	 * (WIRE_KEY_BYTES) || the IP packet; len counts both.
 	 */
 	SHM_EV_TUN_WRITE = 6,
+	/* worker -> driftd, drift-vpn: TUN traffic for a peer with no session; data = its key */
+	SHM_EV_TUN_WANT = 7,
 };
 
 struct shm_event {

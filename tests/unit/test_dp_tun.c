@@ -10,7 +10,8 @@
  *      B's TUN coalesced (GRO): the TCP payload arrives whole and in order
  *   3. cryptokey routing: an inner source B does not give to A is dropped
  *      (tun_spoof); a destination no peer owns (tun_no_peer); a peer with
- *      no session (tun_peer_down); a read too short for a vnet header
+ *      no session (tun_peer_down, and one SHM_EV_TUN_WANT a second asking
+ *      driftd to dial it); a read too short for a vnet header
  *      (tun_bad_packet)
  *   4. packets driftd opened before the session was installed
  *      (SHM_EV_TUN_WRITE): written to the TUN; a spoofed source, an unknown
@@ -362,8 +363,20 @@ static void test_refused(void)
 	CHECK(wait_drop(&A, SHM_DROP_TUN_NO_PEER, 1));
 
 	len = build_v4(pkt, a4, c4, 17, 0, 100, 1);
+	drain_events(&A);
 	tun_write(tun_a, &vh, pkt, len);
 	CHECK(wait_drop(&A, SHM_DROP_TUN_PEER_DOWN, 1));
+	/* ...and driftd is asked to dial C, once: the next packet within a second asks nothing. */
+	{
+		struct shm_event ev;
+
+		CHECK(take_event(&A, SHM_EV_TUN_WANT, &ev, 2000));
+		CHECK_EQ(ev.len, 32);
+		CHECK_MEM(ev.data, pub_c, 32);
+		tun_write(tun_a, &vh, pkt, len);
+		CHECK(wait_drop(&A, SHM_DROP_TUN_PEER_DOWN, 2));
+		CHECK(!take_event(&A, SHM_EV_TUN_WANT, &ev, 100));
+	}
 
 	CHECK_EQ(write(tun_a, "short", 5), 5);
 	CHECK(wait_drop(&A, SHM_DROP_TUN_BAD_PACKET, 1));
