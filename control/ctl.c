@@ -10,6 +10,7 @@
 #include "control/driftd.h"
 
 #include "proto/addr.h"
+#include "tools/hex.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -149,12 +150,6 @@ static bool parse_hex(uint8_t *out, size_t n, const char *text)
 	return true;
 }
 
-static void hex_of(char *out, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-}
-
 static void do_attach(struct driftd *d, int i)
 {
 	struct driftd_ctl_client *c = &d->clients[i];
@@ -192,7 +187,7 @@ static void reply_session(struct driftd_ctl_client *c, const struct driftd_peer 
 {
 	char id[2 * WIRE_PEER_ID_BYTES + 1];
 
-	hex_of(id, p->id, WIRE_PEER_ID_BYTES);
+	hex_encode(id, p->id, WIRE_PEER_ID_BYTES);
 	reply(c, "ok slot=%d gen=%u peer=%s", p->slot, p->generation, id);
 }
 
@@ -228,7 +223,7 @@ static void do_peer(struct driftd *d, struct driftd_ctl_client *c, char *pub_hex
 	if (!is_connect) {
 		char idh[2 * WIRE_PEER_ID_BYTES + 1];
 
-		hex_of(idh, id, WIRE_PEER_ID_BYTES);
+		hex_encode(idh, id, WIRE_PEER_ID_BYTES);
 		return reply(c, "ok peer=%s", idh);
 	}
 	if (p->slot >= 0)

@@ -10,6 +10,7 @@
 
 #include "dataplane/drop.h"
 #include "internal/atomics.h"
+#include "tools/hex.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,12 +20,6 @@ struct peer_totals {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, drops;
 	uint64_t fwd_packets, fwd_bytes; /* received and forwarded by the dataplane */
 };
-
-static void hex_of(char *out, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-}
 
 /* Dataplane counters of slot i over every worker, plus the engine's own (long headers). */
 static void totals_of(struct driftd *d, const struct driftd_peer *p, struct peer_totals *t)
@@ -79,7 +74,7 @@ static void show_interface(struct driftd *d, bool is_dump, void (*line)(void *, 
 	struct shm_table_header *h = d->table.hdr;
 	char pub[2 * WIRE_KEY_BYTES + 1], buf[1024], bind[64];
 
-	hex_of(pub, d->pub, WIRE_KEY_BYTES);
+	hex_encode(pub, d->pub, WIRE_KEY_BYTES);
 	addr_format(bind, sizeof(bind), &d->bind_addr);
 	if (is_dump) {
 		snprintf(buf, sizeof(buf), "interface\t%s\t%u\t%s\t%u\t%s\t%s\t%u\t%s\t%s", pub,
@@ -115,8 +110,8 @@ static void show_forward(struct driftd *d, const struct driftd_peer *p, uint64_t
 	for (uint32_t i = 0; i < d->fwd_count; i++) {
 		if (memcmp(d->fwds[i].from, p->id, WIRE_PEER_ID_BYTES))
 			continue;
-		hex_of(from, p->id, WIRE_PEER_ID_BYTES);
-		hex_of(to, d->fwds[i].to, WIRE_PEER_ID_BYTES);
+		hex_encode(from, p->id, WIRE_PEER_ID_BYTES);
+		hex_encode(to, d->fwds[i].to, WIRE_PEER_ID_BYTES);
 		human_bytes(b, sizeof(b), bytes);
 		if (is_dump)
 			snprintf(buf, sizeof(buf), "forward\t%s\t%s\t%llu\t%llu", from, to,
@@ -139,8 +134,8 @@ static void show_peer(struct driftd *d, const struct driftd_peer *p, bool is_dum
 
 	if (engine_session_export(d->engine, driftd_now_ms(), p->id, &s) != 0)
 		return;
-	hex_of(pub, s.pub, WIRE_KEY_BYTES);
-	hex_of(id, s.id, WIRE_PEER_ID_BYTES);
+	hex_encode(pub, s.pub, WIRE_KEY_BYTES);
+	hex_encode(id, s.id, WIRE_PEER_ID_BYTES);
 	addr_format(ep, sizeof(ep), &s.addr);
 	if (p->slot >= 0)
 		hs_unix_ms = shm_slot_at(d->table.hdr, (uint32_t)p->slot)->last_handshake_unix_ms;

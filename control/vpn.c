@@ -13,6 +13,7 @@
 #include "control/driftd.h"
 #include "dataplane/drop.h"
 #include "internal/atomics.h"
+#include "tools/hex.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,17 +26,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-static void hex_of(char *out, const uint8_t *b, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = 0;
-}
 
 static struct driftd_vpn_peer *find_by_id(struct driftd *d, const uint8_t id[WIRE_PEER_ID_BYTES])
 {
@@ -123,7 +113,7 @@ static void qlog(struct driftd *d, const char *name, const uint8_t *pub, const c
 	if (!d->vpn.qlog)
 		return;
 	if (pub)
-		hex_of(hex, pub, WIRE_KEY_BYTES);
+		hex_encode(hex, pub, WIRE_KEY_BYTES);
 	fprintf(d->vpn.qlog, "{\"time\":%llu,\"name\":\"%s\",\"data\":{\"peer\":\"%s\"",
 		(unsigned long long)driftd_unix_ms(), name, hex);
 	if (fmt) {
@@ -389,7 +379,7 @@ size_t vpn_metrics_render(struct driftd *d, char *buf, size_t cap)
 	char self[2 * WIRE_KEY_BYTES + 1];
 	uint64_t drops[SHM_DROP_COUNT] = {0}, tun[4] = {0};
 
-	hex_of(self, d->pub, WIRE_KEY_BYTES);
+	hex_encode(self, d->pub, WIRE_KEY_BYTES);
 	put(&o,
 	    "# HELP drift_vpn_info The interface, its port type and public key.\n"
 	    "# TYPE drift_vpn_info gauge\n"
@@ -412,7 +402,7 @@ size_t vpn_metrics_render(struct driftd *d, char *buf, size_t cap)
 		uint64_t hs_ms =
 			slot >= 0 ? shm_slot_at(h, (uint32_t)slot)->last_handshake_unix_ms : 0;
 
-		hex_of(hex, v->pub, WIRE_KEY_BYTES);
+		hex_encode(hex, v->pub, WIRE_KEY_BYTES);
 		sum_slot(d, slot, &s);
 		put(&o, "drift_peer_rx_bytes_total{peer=\"%s\"} %llu\n", hex,
 		    (unsigned long long)s.rx_bytes);
