@@ -11,6 +11,7 @@
  * it and the next request starts a fresh one.
  */
 #include "control/api_app_impl.h"
+#include "internal/hex_digit.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -236,17 +237,6 @@ static bool reply_u32(const char *line, const char *key, uint32_t *out)
 	return true;
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "key=" followed by exactly 2*len hex digits. */
 static bool reply_hex(const char *line, const char *key, uint8_t *out, size_t len)
 {
@@ -260,7 +250,8 @@ static bool reply_hex(const char *line, const char *key, uint8_t *out, size_t le
 		return false;
 	p += klen + 1;
 	for (size_t i = 0; i < len; i++) {
-		int hi = hex_nibble(p[2 * i]), lo = hi < 0 ? -1 : hex_nibble(p[2 * i + 1]);
+		int hi = hex_digit_value(p[2 * i]),
+		    lo = hi < 0 ? -1 : hex_digit_value(p[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;

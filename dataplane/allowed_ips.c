@@ -11,6 +11,7 @@
 #include "dataplane/allowed_ips.h"
 
 #include "internal/compiler.h"
+#include "internal/hex_digit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -446,23 +447,12 @@ static bool next_token(const char *s, size_t len, size_t *pos, struct token *tk)
 	return true;
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool decode_key(uint8_t out[WIRE_KEY_BYTES], struct token tk)
 {
 	if (tk.len != 2 * WIRE_KEY_BYTES)
 		return false;
 	for (size_t i = 0; i < WIRE_KEY_BYTES; i++) {
-		int hi = hex_nibble(tk.s[2 * i]), lo = hex_nibble(tk.s[2 * i + 1]);
+		int hi = hex_digit_value(tk.s[2 * i]), lo = hex_digit_value(tk.s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;

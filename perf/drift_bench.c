@@ -25,6 +25,7 @@
 #include "drift.h"
 #include "proto/engine.h"
 #include "tools/keystore.h"
+#include "internal/hex_digit.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -124,17 +125,6 @@ static struct DriftIdentity *seed_identity(unsigned long seed)
 	return id;
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "64HEX@HOST:PORT" into a public key and the address text after '@'. */
 static bool parse_target(const char *s, uint8_t pub[32], const char **addr)
 {
@@ -143,7 +133,7 @@ static bool parse_target(const char *s, uint8_t pub[32], const char **addr)
 	if (!at || at - s != 64)
 		return false;
 	for (int i = 0; i < 32; i++) {
-		int hi = hex_nibble(s[2 * i]), lo = hex_nibble(s[2 * i + 1]);
+		int hi = hex_digit_value(s[2 * i]), lo = hex_digit_value(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;
