@@ -37,8 +37,7 @@ static enum keystore_status set_system(struct keystore_report *rep, const char *
 	return set_status(rep, KEYSTORE_SYSTEM);
 }
 
-/* read() until `len` bytes or end of file; returns the count or -errno. */
-static ssize_t read_full(int fd, uint8_t *buf, size_t len)
+ssize_t keystore_read_full(int fd, uint8_t *buf, size_t len)
 {
 	size_t got = 0;
 
@@ -117,7 +116,7 @@ enum keystore_status keystore_read(const char *path, uint8_t secret[WIRE_KEY_BYT
 	if (s != KEYSTORE_OK)
 		goto err_close;
 
-	got = read_full(fd, buf, sizeof(buf));
+	got = keystore_read_full(fd, buf, sizeof(buf));
 	if (got < 0) {
 		s = set_system(rep, "read", (int)-got);
 		goto err_wipe;

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "proto/wire.h"
 
@@ -82,5 +83,11 @@ int keystore_default_path(char *buf, size_t cap, bool create_dir);
  */
 const char *keystore_describe(char *buf, size_t cap, const char *path,
 			      const struct keystore_report *rep);
+
+/*
+ * read() until `len` bytes or end of file, retrying EINTR: how the key
+ * tools read a secret-bearing file whole. Returns the count or -errno.
+ */
+ssize_t keystore_read_full(int fd, uint8_t *buf, size_t len);
 
 #endif

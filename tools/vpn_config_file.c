@@ -6,6 +6,7 @@
 #include "tools/vpn_config.h"
 
 #include "crypto/secret.h"
+#include "tools/keystore.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,24 +26,6 @@ static void config_reset(struct vpn_config *cfg)
 }
 
 /* Reads until end of file or until cap bytes are in; returns 0 or -errno. */
-static int read_all(int fd, char *buf, size_t cap, size_t *got)
-{
-	ssize_t n;
-
-	*got = 0;
-	while (*got < cap) {
-		n = read(fd, buf + *got, cap - *got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		*got += (size_t)n;
-	}
-	return 0;
-}
-
 static int file_error(char err[VPN_ERR_BYTES], const char *path, const char *what, int rc)
 {
 	snprintf(err, VPN_ERR_BYTES, "%s: %s: %s", path, what,
@@ -55,6 +38,7 @@ static int file_error(char err[VPN_ERR_BYTES], const char *path, const char *wha
 int vpn_config_load(struct vpn_config *cfg, const char *path, char err[VPN_ERR_BYTES])
 {
 	size_t cap = VPN_MAX_FILE_BYTES + 1, got = 0; /* one more byte shows a file that grew */
+	ssize_t n;
 	struct stat st;
 	char *buf;
 	int fd, rc;
@@ -76,9 +60,10 @@ int vpn_config_load(struct vpn_config *cfg, const char *path, char err[VPN_ERR_B
 		rc = file_error(err, path, "cannot read", -ENOMEM);
 		goto err_close;
 	}
-	rc = read_all(fd, buf, cap, &got);
-	if (rc || got > VPN_MAX_FILE_BYTES) {
-		rc = file_error(err, path, "cannot read", rc ? rc : -EFBIG);
+	n = keystore_read_full(fd, (uint8_t *)buf, cap);
+	got = n > 0 ? (size_t)n : 0; /* what err_free wipes */
+	if (n < 0 || got > VPN_MAX_FILE_BYTES) {
+		rc = file_error(err, path, "cannot read", n < 0 ? (int)n : -EFBIG);
 		goto err_free;
 	}
 	rc = vpn_config_parse(cfg, path, buf, got, err) == 0 ? 0 : -EINVAL;

@@ -241,6 +241,31 @@ static inline bool take_event(struct host *h, uint16_t type, struct shm_event *o
 	return false;
 }
 
+/*
+ * Playing driftd on h's worker 0 reinject ring: an event of `type` whose
+ * data is head[0..head_len) || tail[0..tail_len), with `len` as given (the
+ * worker must cope with a len that does not match what was written).
+ */
+static inline void reinject_event(struct host *h, uint16_t type, const struct net_addr *from,
+				  const uint8_t *head, size_t head_len, const uint8_t *tail,
+				  size_t tail_len, uint16_t len)
+{
+	struct spsc_ring *r = shm_reinject_ring_at(h->t.hdr, 0);
+	struct shm_event *ev;
+	uint32_t at;
+
+	CHECK_EQ(spsc_ring_reserve(r, 1, &at), 1u);
+	ev = spsc_ring_entry(r, at);
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->len = len;
+	ev->from = *from;
+	memcpy(ev->data, head, head_len);
+	if (tail_len)
+		memcpy(ev->data + head_len, tail, tail_len);
+	spsc_ring_submit(r, 1);
+}
+
 static inline void drain_events(struct host *h)
 {
 	struct shm_event ev;

@@ -290,18 +290,7 @@ static void case_collision(void)
 /* What driftd does with a punted packet whose CID was installed meanwhile (dp_events.c). */
 static void reinject(const uint8_t *f, uint16_t len)
 {
-	struct spsc_ring *r = shm_reinject_ring_at(B.t.hdr, 0);
-	struct shm_event *ev;
-	uint32_t at;
-
-	CHECK_EQ(spsc_ring_reserve(r, 1, &at), 1u);
-	ev = spsc_ring_entry(r, at);
-	memset(ev, 0, sizeof(*ev));
-	ev->type = SHM_EV_PUNT;
-	ev->len = len;
-	ev->from = A.addr;
-	memcpy(ev->data, f, len);
-	spsc_ring_submit(r, 1);
+	reinject_event(&B, SHM_EV_PUNT, &A.addr, f, len, NULL, 0, len);
 }
 
 /*

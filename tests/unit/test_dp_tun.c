@@ -386,18 +386,7 @@ static void test_refused(void)
 /* What driftd's vpn_on_data() does with DATA it opened: SHM_EV_TUN_WRITE on worker 0. */
 static void from_driftd(const uint8_t pub[32], const uint8_t *pkt, size_t len, size_t ev_len)
 {
-	struct spsc_ring *r = shm_reinject_ring_at(B.t.hdr, 0);
-	struct shm_event *ev;
-	uint32_t at;
-
-	CHECK_EQ(spsc_ring_reserve(r, 1, &at), 1u);
-	ev = spsc_ring_entry(r, at);
-	memset(ev, 0, sizeof(*ev));
-	ev->type = SHM_EV_TUN_WRITE;
-	ev->len = (uint16_t)ev_len;
-	memcpy(ev->data, pub, 32);
-	memcpy(ev->data + 32, pkt, len);
-	spsc_ring_submit(r, 1);
+	reinject_event(&B, SHM_EV_TUN_WRITE, &A.addr, pub, 32, pkt, len, (uint16_t)ev_len);
 }
 
 /* 4: a new session's first packets, opened by driftd, reach the TUN with the same checks. */
